@@ -1,0 +1,178 @@
+"""The ``tracegraph`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from api.settings import Settings
+from graph.errors import TracegraphError
+from graph.store import Store, open_store
+from loaders.load import FileSummary, LoadReport, load
+from loaders.reader import FileProblem
+
+
+class _Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def open(self, readonly: bool = False) -> Store:
+        return open_store(self.settings.store, neo4j=self.settings.neo4j, readonly=readonly)
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--store", metavar="PATH|URI", help="Store folder (embedded) or bolt:// / neo4j:// URI.  [env: TRACEGRAPH_STORE; default ./tracegraph-data]")
+@click.option("--neo4j-user", metavar="USER", help="[env: NEO4J_USER; default neo4j]")
+@click.option("--neo4j-password", metavar="PASSWORD", help="[env: NEO4J_PASSWORD]")
+@click.option("--neo4j-database", metavar="NAME", help="[env: NEO4J_DATABASE; default: the server's default]")
+@click.version_option(package_name="tracegraph")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, neo4j_user: str | None, neo4j_password: str | None, neo4j_database: str | None) -> None:
+    """tracegraph: trace unsafe products from EU findings back to the factories that made them."""
+    settings = Settings.from_env().with_(
+        store=store, neo4j_user=neo4j_user, neo4j_password=neo4j_password, neo4j_database=neo4j_database
+    )
+    ctx.obj = _Context(settings)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _run_load(ctx: _Context, paths: tuple[str, ...], validate_only: bool, quiet: bool) -> LoadReport:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    show_bar = console.is_terminal and not quiet
+    store = None if validate_only else ctx.open()
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=console, disable=not show_bar, transient=True,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(path: str, done: int, total: int) -> None:
+                if path not in tasks:
+                    tasks[path] = bar.add_task(path.rsplit("/", 1)[-1], total=total)
+                bar.update(tasks[path], completed=done)
+
+            def file_done(s: FileSummary) -> None:
+                if quiet:
+                    return
+                if show_bar:
+                    bar.console.print(_summary_line(s, validate_only), soft_wrap=True, highlight=False)
+                else:
+                    click.echo(_summary_line(s, validate_only))
+
+            return load(store, paths, on_progress=progress, on_file=file_done)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _summary_line(s: FileSummary, validate_only: bool) -> str:
+    verb = "valid" if validate_only else "landed"
+    extra = "" if validate_only else f" (new {s.result.created}, updated {s.result.updated}, unchanged {s.result.unchanged})"
+    return f"{s.path}: read {s.read}, {verb} {s.landed}, rejected {s.rejected}{extra}"
+
+
+def _finish(report: LoadReport, report_path: str | None, allow_partial: bool, validate_only: bool) -> None:
+    if report_path:
+        report.write(report_path)
+    for p in report.problems[:20]:
+        click.echo(f"  {p.kind}: {p.file} line {p.line}{' field ' + p.field if p.field else ''}: {p.reason}", err=True)
+    if len(report.problems) > 20:
+        more = f"; all of them are in {report_path}" if report_path else "; --report FILE writes all of them"
+        click.echo(f"  … {len(report.problems) - 20} more{more}", err=True)
+    for s in report.skipped:
+        click.echo(f"  skipped {s}: not an exchange file", err=True)
+    total_read = sum(f.read for f in report.files)
+    click.echo(
+        f"{len(report.files)} files: read {total_read}, {'valid' if validate_only else 'landed'} {report.landed}, rejected {report.rejected}"
+    )
+    if report.rejected and not allow_partial:
+        sys.exit(1)
+
+
+@main.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row (file, line, field, reason) to this CSV file.")
+@click.option("--allow-partial", is_flag=True, help="Exit 0 even when some rows were rejected.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
+@pass_ctx
+def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, quiet: bool) -> None:
+    """Load exchange files (or folders of them) into the store.
+
+    Every row lands or is reported with file, line, field and reason. Loading the same files again
+    changes nothing. The exit status is 1 when a row was rejected, unless --allow-partial.
+    """
+    try:
+        report = _run_load(ctx, paths, validate_only=False, quiet=quiet)
+    except FileProblem as exc:
+        _fail(exc.reason)
+    except TracegraphError as exc:
+        _fail(str(exc))
+    _finish(report, report_path, allow_partial, validate_only=False)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row to this CSV file.")
+@click.option("-q", "--quiet", is_flag=True)
+@pass_ctx
+def validate_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, quiet: bool) -> None:
+    """Check exchange files by the loaders' rules without loading them (exit 1 on any rejection)."""
+    try:
+        report = _run_load(ctx, paths, validate_only=True, quiet=quiet)
+    except FileProblem as exc:
+        _fail(exc.reason)
+    _finish(report, report_path, allow_partial=False, validate_only=True)
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def stats_cmd(ctx: _Context, as_json: bool) -> None:
+    """Count nodes by label and relationships by type."""
+    try:
+        store = ctx.open(readonly=True)
+        try:
+            stats = store.stats()
+        finally:
+            store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({"store": ctx.settings.store, "nodes": stats.nodes, "relationships": stats.relationships}))
+        return
+    click.echo(f"store {ctx.settings.store}")
+    click.echo(f"nodes: {stats.node_total}")
+    for label, n in stats.nodes.items():
+        click.echo(f"  {label:<16} {n:>10}")
+    click.echo(f"relationships: {stats.relationship_total}")
+    for t, n in stats.relationships.items():
+        click.echo(f"  {t:<16} {n:>10}")
+
+
+@main.command("generate")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--shipments", default=2000, show_default=True, type=click.IntRange(1), help="Number of CN export shipments.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+def generate_cmd(out_dir: str, shipments: int, seed: int, fmt: str) -> None:
+    """Write realistic demo data of both sides, and its ground truth, to OUT_DIR."""
+    from loaders.synthetic import generate
+
+    counts = generate(out_dir, shipments=shipments, seed=seed, fmt=fmt)
+    for name, n in counts.items():
+        click.echo(f"  {name}.{fmt}: {n} rows")
+    click.echo(f"wrote {sum(counts.values())} rows and ground-truth.json to {out_dir}")

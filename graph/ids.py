@@ -1,0 +1,170 @@
+"""Identifiers shared by both sides, with their validation.
+
+Each ``clean_*`` function returns the identifier in its canonical form or raises
+:class:`~graph.errors.InvalidIdentifier` with a message a person can act on.
+Check digits are verified with python-stdnum where it knows the scheme.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from stdnum import ean, iso6346
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from graph.countries import ISO3166_ALPHA2
+from graph.errors import InvalidIdentifier
+
+__all__ = [
+    "clean_uscc",
+    "clean_container",
+    "clean_gtin",
+    "clean_locode",
+    "clean_country",
+    "clean_mrn",
+    "clean_eori",
+    "clean_bill_of_lading",
+    "clean_date",
+    "mrn_check_digit",
+]
+
+_SPACES = re.compile(r"[\s\-./]")
+
+
+def _compact(value: str) -> str:
+    return _SPACES.sub("", value).upper()
+
+
+def clean_uscc(value: str) -> str:
+    """Return the 18-character Unified Social Credit Code (GB 32100-2015) after checking it."""
+    number = _compact(value)
+    try:
+        return uscc.validate(number)
+    except InvalidChecksum:
+        expected = uscc.calc_check_digit(number[:17])
+        raise InvalidIdentifier(
+            f"USCC {number} fails the GB 32100 check character (expected {expected})"
+        ) from None
+    except InvalidLength:
+        raise InvalidIdentifier(f"USCC {number!r} must have 18 characters, not {len(number)}") from None
+    except ValidationError as exc:
+        raise InvalidIdentifier(f"USCC {number!r} is not a valid Unified Social Credit Code ({exc})") from None
+
+
+def clean_container(value: str) -> str:
+    """Return an ISO 6346 container number (``MSCU1234566``) after checking its check digit."""
+    number = _compact(value)
+    try:
+        return iso6346.validate(number)
+    except InvalidChecksum:
+        expected = iso6346.calc_check_digit(number[:10])
+        raise InvalidIdentifier(
+            f"container {number} fails the ISO 6346 check digit (expected {expected})"
+        ) from None
+    except (InvalidLength, InvalidFormat, InvalidComponent):
+        raise InvalidIdentifier(
+            f"container {number!r} is not an ISO 6346 number (4 letters ending in U, J or Z, 6 digits, 1 check digit)"
+        ) from None
+
+
+def clean_gtin(value: str) -> str:
+    """Return a GTIN-8/12/13/14 after checking its GS1 check digit."""
+    number = _compact(value)
+    if not number.isdigit() or len(number) not in (8, 12, 13, 14):
+        raise InvalidIdentifier(f"GTIN {number!r} must be 8, 12, 13 or 14 digits")
+    try:
+        return ean.validate(number)
+    except InvalidChecksum:
+        expected = ean.calc_check_digit(number[:-1])
+        raise InvalidIdentifier(f"GTIN {number} fails the GS1 check digit (expected {expected})") from None
+
+
+_LOCODE = re.compile(r"^([A-Z]{2})([A-Z2-9]{3})$")
+
+
+def clean_locode(value: str) -> str:
+    """Return a UN/LOCODE (``NLRTM``): an ISO 3166 country and three letters or digits 2–9."""
+    code = _compact(value)
+    match = _LOCODE.match(code)
+    if not match:
+        raise InvalidIdentifier(f"UN/LOCODE {code!r} must be a country code and 3 letters or digits 2-9, like NLRTM")
+    if match.group(1) not in ISO3166_ALPHA2:
+        raise InvalidIdentifier(f"UN/LOCODE {code} starts with {match.group(1)}, which is no ISO 3166 country")
+    return code
+
+
+def clean_country(value: str) -> str:
+    """Return an ISO 3166-1 alpha-2 country code."""
+    code = value.strip().upper()
+    if code not in ISO3166_ALPHA2:
+        raise InvalidIdentifier(f"country {code!r} is not an ISO 3166-1 alpha-2 code (like CN, NL, DE)")
+    return code
+
+
+# Letter values of ISO 6346, which the EU MRN check character uses as well (no multiples of 11).
+_LETTER_VALUES = {}
+_value = 10
+for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    if _value % 11 == 0:
+        _value += 1
+    _LETTER_VALUES[_letter] = _value
+    _value += 1
+_LETTER_VALUES.update({str(d): d for d in range(10)})
+
+_MRN = re.compile(r"^(\d{2})([A-Z]{2})([A-Z0-9]{13})([A-Z0-9])$")
+
+
+def mrn_check_digit(first17: str) -> str:
+    """Return the check character of an EU Movement Reference Number (the ISO 6346 method)."""
+    total = sum(_LETTER_VALUES[c] * (1 << i) for i, c in enumerate(first17))
+    return str(total % 11 % 10)
+
+
+def clean_mrn(value: str) -> str:
+    """Return an 18-character EU Movement Reference Number after checking its check character."""
+    mrn = _compact(value)
+    match = _MRN.match(mrn)
+    if not match:
+        raise InvalidIdentifier(
+            f"MRN {mrn!r} must have 18 characters: 2 digits of year, 2 letters of country, 13 letters or digits, 1 check character"
+        )
+    if match.group(2) not in ISO3166_ALPHA2:
+        raise InvalidIdentifier(f"MRN {mrn} names country {match.group(2)}, which is no ISO 3166 country")
+    expected = mrn_check_digit(mrn[:17])
+    if mrn[17] != expected:
+        raise InvalidIdentifier(f"MRN {mrn} fails its check character (expected {expected})")
+    return mrn
+
+
+_EORI = re.compile(r"^([A-Z]{2})([A-Z0-9]{1,15})$")
+
+
+def clean_eori(value: str) -> str:
+    """Return an EORI number: an ISO 3166 country code and up to 15 letters or digits."""
+    eori = _compact(value)
+    match = _EORI.match(eori)
+    if not match or match.group(1) not in ISO3166_ALPHA2:
+        raise InvalidIdentifier(f"EORI {eori!r} must be a country code and up to 15 letters or digits, like NL123456789")
+    return eori
+
+
+_BOL = re.compile(r"^[A-Z0-9]{4,35}$")
+
+
+def clean_bill_of_lading(value: str) -> str:
+    """Return a bill-of-lading number in canonical form (upper case, no spaces or dashes)."""
+    bol = _compact(value)
+    if not _BOL.match(bol):
+        raise InvalidIdentifier(f"bill of lading {value!r} must be 4 to 35 letters or digits")
+    return bol
+
+
+def clean_date(value: str) -> str:
+    """Return an ISO 8601 calendar date (``2014-05-21``) as text."""
+    text = value.strip()
+    try:
+        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] == "T" else text).isoformat()
+    except ValueError:
+        raise InvalidIdentifier(f"date {text!r} is not an ISO 8601 date like 2014-05-21") from None

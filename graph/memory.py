@@ -1,0 +1,343 @@
+"""The embedded store: a networkx graph in this process, durable in one directory.
+
+On disk the store is a snapshot (``graph.pickle``) and a write-ahead log (``wal.log``). A commit
+appends one framed, checksummed record to the log and fsyncs it, or, when the commit is large next
+to the graph, writes a whole new snapshot beside the old one and renames it into place. Opening
+reads the snapshot and replays the log records written after it; a torn record at the end of the
+log (a process killed while writing) fails its checksum and is dropped. So a crash at any moment
+leaves the last committed state, never a store that cannot be opened.
+
+Memory: nodes are ``Label:key`` strings; a relationship's attributes (its type and provenance) are
+one dict shared by every relationship with the same attributes, so millions of relationships cost
+two dict slots each rather than a dict each. Those shared dicts must never be mutated in place.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+import pickle
+import struct
+import zlib
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import networkx as nx
+
+from graph.errors import StoreError, StoreLocked
+from graph.model import (
+    STATED,
+    ApplyResult,
+    GraphDump,
+    Record,
+    Source,
+    Stats,
+    node_id,
+    split_id,
+)
+
+FORMAT = 1
+SNAPSHOT = "graph.pickle"
+WAL = "wal.log"
+LOCK = "lock"
+_HEADER = struct.Struct("<II")  # payload length, crc32
+_STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class MemoryStore:
+    """The embedded store. Open it with :func:`graph.store.open_store` or directly.
+
+    Parameters
+    ----------
+    path:
+        The store's directory; created when missing.
+    readonly:
+        Open without taking the write lock (a server reading while a load runs elsewhere).
+    """
+
+    kind = "embedded"
+
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.readonly = readonly
+        self._lock_fd: int | None = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from None
+        if not readonly:
+            self._take_lock()
+        self._src_pool: dict[frozenset[str], frozenset[str]] = {}
+        self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
+        self._pending: list[tuple[Source, list[Record]]] = []
+        self._pending_rows = 0
+        self.seq = 0
+        self.graph: nx.DiGraph = nx.DiGraph()
+        self._read()
+
+    # -- durability ---------------------------------------------------------------------------------
+    def _take_lock(self) -> None:
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreLocked(
+                f"the store {self.path} is being written by another process; wait for it to finish"
+            ) from None
+        self._lock_fd = fd
+
+    def _read(self) -> None:
+        snap = self.path / SNAPSHOT
+        gc.disable()  # unpickling millions of dicts is several times faster without the collector
+        try:
+            if snap.exists():
+                try:
+                    with open(snap, "rb") as f:
+                        fmt, seq, graph = pickle.load(f)
+                except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
+                    raise StoreError(
+                        f"the snapshot {snap} cannot be read ({exc}); restore it from a backup or load the files again into a new store"
+                    ) from None
+                if fmt != FORMAT:
+                    raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads format {FORMAT}")
+                self.seq, self.graph = seq, graph
+                self._rebuild_pools()
+            self._replay_wal()
+        finally:
+            gc.enable()
+            gc.freeze()
+
+    def _rebuild_pools(self) -> None:
+        for _, _, data in self.graph.edges(data=True):
+            src = data.get("_src")
+            if src is not None and "method" not in data:
+                src = self._src_pool.setdefault(src, src)
+                self._edge_pool.setdefault((data["type"], src), data)
+        for _, data in self.graph.nodes(data=True):
+            src = data.get("_src")
+            if src is not None:
+                data["_src"] = self._src_pool.setdefault(src, src)
+
+    def _replay_wal(self) -> None:
+        wal = self.path / WAL
+        if not wal.exists():
+            return
+        good = 0
+        with open(wal, "rb") as f:
+            data = f.read()
+        pos = 0
+        while pos + _HEADER.size <= len(data):
+            length, crc = _HEADER.unpack_from(data, pos)
+            payload = data[pos + _HEADER.size : pos + _HEADER.size + length]
+            if len(payload) != length or zlib.crc32(payload) != crc:
+                break  # a torn tail: the commit that wrote it never completed
+            seq, batches = pickle.loads(payload)
+            if seq > self.seq:
+                for source, records in batches:
+                    self._apply(records, source)
+                self.seq = seq
+            pos += _HEADER.size + length
+            good = pos
+        if good != len(data) and not self.readonly:
+            with open(wal, "r+b") as f:
+                f.truncate(good)
+                os.fsync(f.fileno())
+
+    def commit(self) -> None:
+        """Make every record applied since the last commit durable."""
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
+        if not self._pending:
+            return
+        self.seq += 1
+        if self._pending_rows * 4 >= max(self.graph.number_of_nodes(), 1):
+            self._write_snapshot()
+        else:
+            payload = pickle.dumps((self.seq, self._pending), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(self.path / WAL, "ab") as f:
+                f.write(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+                f.flush()
+                os.fsync(f.fileno())
+        self._pending = []
+        self._pending_rows = 0
+
+    def _write_snapshot(self) -> None:
+        tmp = self.path / (SNAPSHOT + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((FORMAT, self.seq, self.graph), f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / SNAPSHOT)
+        _fsync_dir(self.path)
+        # The snapshot now holds every logged commit; records in the log carry older sequence
+        # numbers and would be skipped anyway, so emptying it is only a matter of space.
+        wal = self.path / WAL
+        if wal.exists():
+            with open(wal, "r+b") as f:
+                f.truncate(0)
+                os.fsync(f.fileno())
+
+    def rollback(self) -> None:
+        """Forget uncommitted records by reading the last committed state again."""
+        self._pending, self._pending_rows = [], 0
+        self.graph = nx.DiGraph()
+        self._src_pool.clear()
+        self._edge_pool.clear()
+        self.seq = 0
+        self._read()
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> "MemoryStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------------------
+    def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
+        """Merge validated records into the graph (not yet durable: see :meth:`commit`)."""
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
+        records = list(records)
+        result = self._apply(records, source)
+        self._pending.append((source, records))
+        self._pending_rows += len(records)
+        return result
+
+    def _intern_src(self, src: frozenset[str]) -> frozenset[str]:
+        return self._src_pool.setdefault(src, src)
+
+    def _with_tag(self, src: frozenset[str] | None, tag: str) -> frozenset[str]:
+        if src is None:
+            return self._intern_src(frozenset((tag,)))
+        if tag in src:
+            return src
+        return self._intern_src(src | {tag})
+
+    def _edge_attrs(self, rel_type: str, src: frozenset[str]) -> dict[str, Any]:
+        key = (rel_type, src)
+        attrs = self._edge_pool.get(key)
+        if attrs is None:
+            attrs = self._edge_pool[key] = {"type": rel_type, "_src": src}
+        return attrs
+
+    def _apply(self, records: Iterable[Record], source: Source) -> ApplyResult:
+        succ = self.graph._succ  # noqa: SLF001 - direct access keeps shared edge dicts shared
+        pred = self.graph._pred  # noqa: SLF001
+        nodes = self.graph._node  # noqa: SLF001
+        tag = source.tag
+        at = source.loaded_at
+        result = ApplyResult()
+
+        def touch(nid: str, props: Any) -> None:
+            attrs = nodes.get(nid)
+            if attrs is None:
+                attrs = dict(props) if props else {}
+                attrs["_src"] = self._with_tag(None, tag)
+                attrs["_at"] = at
+                nodes[nid] = attrs
+                succ[nid] = {}
+                pred[nid] = {}
+                return
+            attrs["_src"] = self._with_tag(attrs["_src"], tag)
+            if props:
+                for k, v in props.items():
+                    if attrs.get(k) != v:
+                        attrs[k] = v
+                        attrs["_at"] = at
+
+        for rec in records:
+            nid = node_id(rec.label, rec.key)
+            attrs = nodes.get(nid)
+            if attrs is None:
+                attrs = dict(rec.props)
+                attrs["_src"] = self._with_tag(None, tag)
+                attrs["_at"] = at
+                nodes[nid] = attrs
+                succ[nid] = {}
+                pred[nid] = {}
+                result.created += 1
+                changed = True
+            else:
+                own = {k: v for k, v in attrs.items() if k[0] != "_"}
+                changed = own != rec.props
+                src = self._with_tag(attrs["_src"], tag)
+                if changed:
+                    attrs.clear()
+                    attrs.update(rec.props)
+                    attrs["_at"] = at
+                    result.updated += 1
+                    stated = _STATED_TYPES[rec.label]
+                    out = succ[nid]
+                    for target in [t for t, d in out.items() if d["type"] in stated and "method" not in d]:
+                        del out[target]
+                        del pred[target][nid]
+                else:
+                    result.unchanged += 1
+                attrs["_src"] = src
+            out = succ[nid]
+            for edge in rec.edges:
+                tid = node_id(edge.label, edge.key)
+                touch(tid, edge.props)
+                old = out.get(tid)
+                if old is not None and old["type"] != edge.type:
+                    raise StoreError(
+                        f"{nid} already has a {old['type']} relationship to {tid}; cannot add {edge.type}"
+                    )
+                data = self._edge_attrs(edge.type, self._with_tag(old["_src"] if old else None, tag))
+                if data is not old:
+                    out[tid] = data
+                    pred[tid][nid] = data
+        return result
+
+    def set_link(self, rel_type: str, start: str, end: str, props: dict[str, Any]) -> None:
+        """Add or replace an inferred relationship (its props carry ``method`` and ``score``)."""
+        data = dict(props, type=rel_type)
+        self.graph._succ[start][end] = data  # noqa: SLF001
+        self.graph._pred[end][start] = data  # noqa: SLF001
+
+    # -- reading ------------------------------------------------------------------------------------
+    def stats(self) -> Stats:
+        nodes = Counter(nid.partition(":")[0] for nid in self.graph._node)  # noqa: SLF001
+        rels = Counter(d["type"] for _, _, d in self.graph.edges(data=True))
+        return Stats(nodes=dict(sorted(nodes.items())), relationships=dict(sorted(rels.items())))
+
+    def dump(self) -> GraphDump:
+        def clean(attrs: dict[str, Any]) -> dict[str, Any]:
+            out = {}
+            for k, v in attrs.items():
+                if k == "_at":
+                    continue
+                if k == "_src":
+                    v = sorted(v)
+                elif isinstance(v, tuple):
+                    v = list(v)
+                out[k] = v
+            return out
+
+        nodes = {split_id(n): clean(d) for n, d in self.graph.nodes(data=True)}
+        edges = {
+            (d["type"], split_id(u), split_id(v)): {k: w for k, w in clean(d).items() if k != "type"}
+            for u, v, d in self.graph.edges(data=True)
+        }
+        return GraphDump(nodes=nodes, edges=edges)
+
+    def node(self, label: str, key: str) -> dict[str, Any] | None:
+        attrs = self.graph._node.get(node_id(label, key))  # noqa: SLF001
+        return None if attrs is None else dict(attrs)

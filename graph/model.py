@@ -1,0 +1,156 @@
+"""The domain: node labels, relationship types, and the records that loaders hand to a store.
+
+Every node is keyed by its natural identifier (a USCC, a declaration number, an MRN …). A record
+states a node's own fields and the relationships that go *out* of it; when a later version of the
+record differs, the relationships it stated before are replaced by the new ones. Relationships that
+linkage infers are of other types and are never touched by a record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+Value = Union[str, int, float, tuple]
+
+# Node labels -------------------------------------------------------------------------------------
+MANUFACTURER = "Manufacturer"
+EXPORTER = "Exporter"
+PRODUCT = "Product"
+SHIPMENT = "Shipment"  # a CN export declaration
+SHIPMENT_LINE = "ShipmentLine"
+CONTAINER = "Container"
+CERTIFICATE = "Certificate"  # a CIQ export-inspection certificate
+OFFICE = "Office"  # a CIQ office or an EU authority
+INVESTIGATION = "Investigation"
+ARRIVAL = "Arrival"  # an EU import declaration, by MRN
+IMPORTER = "Importer"
+INSPECTION = "Inspection"
+FINDING = "Finding"
+
+LABELS = (
+    MANUFACTURER, EXPORTER, PRODUCT, SHIPMENT, SHIPMENT_LINE, CONTAINER, CERTIFICATE, OFFICE,
+    INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING,
+)
+
+# Relationship types a record states, by the label of the node they leave, with their target label.
+STATED: dict[str, dict[str, str]] = {
+    MANUFACTURER: {},
+    EXPORTER: {},
+    PRODUCT: {"MADE_BY": MANUFACTURER},
+    SHIPMENT: {"EXPORTED_BY": EXPORTER, "IN_CONTAINER": CONTAINER},
+    SHIPMENT_LINE: {"LINE_OF": SHIPMENT, "OF_PRODUCT": PRODUCT},
+    CERTIFICATE: {"COVERS": SHIPMENT, "ISSUED_BY": OFFICE},
+    INVESTIGATION: {"INVESTIGATES": FINDING, "CONCERNS_FACTORY": MANUFACTURER},
+    ARRIVAL: {"IN_CONTAINER": CONTAINER, "IMPORTED_BY": IMPORTER},
+    INSPECTION: {"CHECKED": ARRIVAL, "PERFORMED_BY": OFFICE},
+    FINDING: {"FOUND_IN": INSPECTION, "CONCERNS": ARRIVAL},
+    CONTAINER: {},
+    OFFICE: {},
+    IMPORTER: {},
+}
+
+REL_TYPES = tuple(sorted({t for out in STATED.values() for t in out}))
+
+SIDES = ("cn", "eu", "api", "linkage")
+
+
+def node_id(label: str, key: str) -> str:
+    """Return the id of a node in the embedded store: ``Label:key``."""
+    return f"{label}:{key}"
+
+
+def split_id(nid: str) -> tuple[str, str]:
+    """Return ``(label, key)`` of an embedded-store node id."""
+    label, _, key = nid.partition(":")
+    return label, key
+
+
+def composite_key(*parts: str) -> str:
+    """Return the key of a node identified by several fields (a product, a shipment line)."""
+    return "|".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from: the side that sent it, the file (or API call), and when it loaded."""
+
+    side: str
+    file: str
+    loaded_at: str
+
+    @property
+    def tag(self) -> str:
+        """The provenance tag kept on nodes and relationships: ``side:file``."""
+        return f"{self.side}:{self.file}"
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRef:
+    """A relationship a record states, to the node ``(label, key)``.
+
+    ``props`` are merged into the target node (the name of an importer written on an arrival); a
+    target that has no record of its own yet is created with its key and these props.
+    """
+
+    type: str
+    label: str
+    key: str
+    props: Mapping[str, Value] | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One row of an exchange file, validated: a node's own fields and its stated relationships."""
+
+    label: str
+    key: str
+    props: dict[str, Value]
+    edges: tuple[EdgeRef, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return node_id(self.label, self.key)
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What applying a batch of records changed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: "ApplyResult") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass
+class GraphDump:
+    """A whole graph as plain data, for comparing two stores or two loads.
+
+    ``nodes`` maps ``(label, key)`` to properties (with ``_src`` as a sorted list);
+    ``edges`` maps ``(type, (label, key), (label, key))`` to properties.
+    Load times (``_at``) are left out: two loads of the same files at different times are equal.
+    """
+
+    nodes: dict[tuple[str, str], dict[str, Any]]
+    edges: dict[tuple[str, tuple[str, str], tuple[str, str]], dict[str, Any]]
+
+
+@dataclass
+class Stats:
+    """Counts of nodes by label and relationships by type."""
+
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+
+    @property
+    def node_total(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def relationship_total(self) -> int:
+        return sum(self.relationships.values())

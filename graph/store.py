@@ -1,0 +1,60 @@
+"""The one small interface both stores keep, and how a location picks a store.
+
+``open_store("./tracegraph-data")`` opens the embedded store in that folder;
+``open_store("bolt://127.0.0.1:7687", neo4j=Neo4jAuth(...))`` (or ``neo4j://…`` for a cluster)
+opens the Neo4j store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence, runtime_checkable
+
+from graph.model import ApplyResult, GraphDump, Record, Source, Stats
+
+NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What loaders, linkage and queries need of a store."""
+
+    kind: str  # "embedded" or "neo4j"
+    location: str
+
+    def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
+        """Merge validated records (a later version of a record replaces the earlier one)."""
+
+    def commit(self) -> None:
+        """Make what was applied durable."""
+
+    def stats(self) -> Stats:
+        """Count nodes by label and relationships by type."""
+
+    def dump(self) -> GraphDump:
+        """Return the whole graph as plain data (for tests and parity checks; small graphs only)."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Neo4jAuth:
+    user: str = "neo4j"
+    password: str = ""
+    database: str | None = None
+
+
+def is_neo4j(location: str) -> bool:
+    return location.startswith(NEO4J_SCHEMES)
+
+
+def open_store(location: str, *, neo4j: Neo4jAuth | None = None, readonly: bool = False) -> Store:
+    """Open the store at ``location``: a folder for the embedded store, a Bolt URI for Neo4j."""
+    if is_neo4j(location):
+        from graph.neo4j import Neo4jStore
+
+        auth = neo4j or Neo4jAuth()
+        return Neo4jStore(location, auth.user, auth.password, auth.database)
+    from graph.memory import MemoryStore
+
+    return MemoryStore(location, readonly=readonly)

@@ -1,0 +1,56 @@
+"""CSV exchange files: UTF-8 (a byte-order mark is skipped), comma-separated, header row, any column order."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from typing import BinaryIO, Iterator
+
+from loaders.reader import FileProblem, Row
+
+# Let the csv module hand over long fields, so that the rules can reject them by name and size.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
+    """Yield the rows of a CSV file; values are the raw text of each known column.
+
+    Bytes that are not UTF-8 are carried as surrogates, so the rules reject the field that holds
+    them by name rather than the whole file.
+    """
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise FileProblem(1, "", "the file is empty: a header row is expected") from None
+        except csv.Error as exc:
+            raise FileProblem(1, "", f"the header row cannot be read as CSV ({exc})") from None
+        names = [h.strip().lower() for h in header]
+        seen: set[str] = set()
+        for n in names:
+            if n and n in seen:
+                raise FileProblem(1, n, f"the header names column {n!r} twice")
+            seen.add(n)
+        missing = [r for r in required if r not in seen]
+        if missing:
+            raise FileProblem(1, missing[0], f"the header has no column {', '.join(missing)} (required)")
+        width = len(names)
+        start = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Row(start, error=f"cannot be read as CSV ({exc})")
+                start = reader.line_num + 1
+                continue
+            line, start = start, reader.line_num + 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                yield Row(line, error=f"has {len(cells)} cells but the header names {width} columns")
+                continue
+            yield Row(line, {n: c for n, c in zip(names, cells) if n})

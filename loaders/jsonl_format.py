@@ -1,0 +1,31 @@
+"""JSON Lines exchange files: one JSON object a line, with the field names of the CSV header."""
+
+from __future__ import annotations
+
+import json
+from typing import BinaryIO, Iterator
+
+from loaders.reader import Row
+
+
+def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
+    """Yield one row per non-blank line; a line that is not a JSON object yields an error row."""
+    for number, raw in enumerate(f, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Row(number, error=f"is not valid UTF-8 (byte {exc.start + 1} of the line); save the file as UTF-8")
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Row(number, error=f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield Row(number, error=f"is a JSON {type(obj).__name__}, where an object with field names is expected")
+            continue
+        yield Row(number, {str(k).strip().lower(): v for k, v in obj.items()})

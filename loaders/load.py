@@ -1,0 +1,202 @@
+"""Load exchange files into a store: find them, read them, check every row, and report.
+
+Every row either lands or is reported with file, line, field and reason. Each file is committed
+when it has been read through, so a load cut off midway keeps every file committed before it and
+can simply be run again (loads are idempotent).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Protocol, Sequence
+
+from graph.model import ApplyResult, Record, Source
+from loaders import csv_format, jsonl_format
+from loaders.reader import FileProblem
+from loaders.rules import RECORD_TYPES, RecordType, record_type_for
+
+BATCH = 10_000
+READERS = {".csv": csv_format.read, ".jsonl": jsonl_format.read, ".ndjson": jsonl_format.read}
+# Files are taken in this order so that a store reads naturally while a load runs; the graph does
+# not depend on it (a reference to a record not loaded yet is not an error).
+_ORDER = {name: i for i, name in enumerate(RECORD_TYPES)}
+
+
+class Applier(Protocol):
+    def apply(self, records: Sequence[Record], source: Source) -> ApplyResult: ...
+    def commit(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Problem:
+    """A rejected row (``kind='rejected'``) or a notice about a row that landed (``kind='warning'``)."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+    kind: str = "rejected"
+
+
+@dataclass
+class FileSummary:
+    path: str
+    type: str
+    read: int = 0
+    landed: int = 0
+    rejected: int = 0
+    result: ApplyResult = field(default_factory=ApplyResult)
+
+
+@dataclass
+class LoadReport:
+    files: list[FileSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def landed(self) -> int:
+        return sum(f.landed for f in self.files)
+
+    def write(self, path: str) -> None:
+        """Write every problem as CSV, made inert for spreadsheets (no cell starts a formula)."""
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["file", "line", "field", "kind", "reason"])
+            for p in self.problems:
+                out.writerow([_inert(p.file), p.line, _inert(p.field), p.kind, _inert(p.reason)])
+
+
+def _inert(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def discover(paths: Iterable[str]) -> tuple[list[tuple[str, RecordType]], list[str]]:
+    """Return the exchange files under ``paths`` (files or folders) with their types, and the files skipped.
+
+    A file named on the command line that is no exchange file is an error; one found in a
+    folder is skipped and listed.
+    """
+    found: list[tuple[str, RecordType]] = []
+    skipped: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file():
+                    rtype = record_type_for(child.name)
+                    if rtype and child.suffix.lower() in READERS:
+                        found.append((str(child), rtype))
+                    else:
+                        skipped.append(str(child))
+        elif path.is_file():
+            rtype = record_type_for(path.name)
+            if rtype is None or path.suffix.lower() not in READERS:
+                raise FileProblem(0, "", f"{p}: not an exchange file (names like cn-shipments.csv or eu-findings.jsonl are)")
+            found.append((str(path), rtype))
+        else:
+            raise FileProblem(0, "", f"{p}: no such file or folder")
+    found.sort(key=lambda f: (_ORDER[f[1].name], f[0]))
+    return found, skipped
+
+
+
+
+def load(
+    store: Applier | None,
+    paths: Iterable[str],
+    *,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    on_file: Callable[[FileSummary], None] | None = None,
+) -> LoadReport:
+    """Check every row of the files under ``paths`` and, with a ``store``, land the valid ones.
+
+    ``store=None`` validates without loading. ``on_progress(path, bytes_done, bytes_total)`` is
+    called now and then while a file is read.
+    """
+    report = LoadReport()
+    files, report.skipped = discover(paths)
+    loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for path, rtype in files:
+        summary = _load_file(store, path, rtype, loaded_at, report.problems, on_progress)
+        report.files.append(summary)
+        if on_file:
+            on_file(summary)
+    return report
+
+
+def _load_file(
+    store: Applier | None,
+    path: str,
+    rtype: RecordType,
+    loaded_at: str,
+    problems: list[Problem],
+    on_progress: Callable[[str, int, int], None] | None,
+) -> FileSummary:
+    name = os.path.basename(path)
+    summary = FileSummary(path, rtype.name)
+    source = Source(rtype.side, name, loaded_at)
+    total = os.path.getsize(path)
+    first_line: dict[str, int] = {}
+    batch: list[Record] = []
+
+    def flush() -> None:
+        if store is not None and batch:
+            summary.result.add(store.apply(batch, source))
+        batch.clear()
+
+    reader = READERS[Path(path).suffix.lower()]
+    raw = open(path, "rb")  # noqa: SIM115 - closed below, after the reader is done with it
+    try:
+        for row in reader(raw, rtype.required):
+            summary.read += 1
+            if row.error:
+                summary.rejected += 1
+                problems.append(Problem(name, row.line, row.error_field, f"the row {row.error}"))
+                continue
+            record, errors = rtype.parse(row.values)
+            if record is None:
+                summary.rejected += 1
+                for e in errors:
+                    problems.append(Problem(name, row.line, e.field, e.reason))
+                continue
+            earlier = first_line.get(record.key)
+            if earlier is not None:
+                problems.append(Problem(
+                    name, row.line, "", f"repeats the key {record.key} of line {earlier}; this later row updates it", "warning",
+                ))
+            else:
+                first_line[record.key] = row.line
+            summary.landed += 1
+            batch.append(record)
+            if len(batch) >= BATCH:
+                flush()
+                if on_progress:
+                    on_progress(path, raw.tell(), total)
+    except FileProblem as exc:
+        problems.append(Problem(name, exc.line, exc.field, exc.reason))
+        summary.rejected = summary.read = max(_count_lines(path) - 1, 0) if path.endswith(".csv") else summary.read
+        summary.landed = 0
+        batch.clear()
+        return summary
+    finally:
+        raw.close()
+    flush()
+    if store is not None:
+        store.commit()
+    if on_progress:
+        on_progress(path, total, total)
+    return summary
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)

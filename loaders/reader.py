@@ -1,0 +1,30 @@
+"""The contract every format reader keeps: yield the rows of one file with the line they start on.
+
+A reader yields :class:`Row` items: the raw values by field name, or, for a row it cannot read at
+all (broken JSON, a row the CSV parser gives up on), an ``error`` naming why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Iterator, Protocol
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    error_field: str = ""
+
+
+class FileProblem(Exception):
+    """The whole file cannot be read (no header, a required column missing, not a file at all)."""
+
+    def __init__(self, line: int, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.field, self.reason = line, field, reason
+
+
+class Reader(Protocol):
+    def __call__(self, raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]: ...

@@ -1,0 +1,342 @@
+"""The record types of EXCHANGE.md and the rules each field keeps.
+
+One :class:`RecordType` per exchange file: its fields, which are required, how each is checked,
+and how a valid row becomes a :class:`~graph.model.Record`. The CSV and JSON Lines readers hand
+rows of raw values (text, or a list for a list field) to :func:`RecordType.parse`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from graph import ids
+from graph import model as m
+from graph.errors import InvalidIdentifier
+from graph.model import EdgeRef, Record, composite_key
+
+MAX_TEXT = 65_536  # characters in one field; a longer one is usually a stray quote swallowing lines
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
+
+
+class FieldError(ValueError):
+    """A field breaks a rule: ``field`` names it, the message says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+# -- value parsers: raw text in, canonical value out (or ValueError) ------------------------------
+def text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(
+            f"is {len(value):,} characters long, over the limit of {MAX_TEXT:,} (a stray quote may have joined several lines)"
+        )
+    if "\x00" in value:
+        raise ValueError("contains a NUL byte")
+    if _SURROGATE.search(value):
+        raise ValueError("is not valid UTF-8 (save the file as UTF-8)")
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
+def _checked(clean: Callable[[str], str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        return clean(text(value))
+
+    parse.__name__ = clean.__name__
+    return parse
+
+
+def _enum(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        v = text(value).strip().lower()
+        if v not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return v
+
+    return parse
+
+
+def quantity(value: str) -> int:
+    v = text(value).strip().replace(",", "").replace("_", "")
+    if not v.isdigit():
+        raise ValueError(f"{value!r} is not a whole number of units")
+    return int(v)
+
+
+_HS = re.compile(r"^\d{4,10}$")
+
+
+def hs_code(value: str) -> str:
+    v = text(value).replace(".", "").replace(" ", "")
+    if not _HS.match(v):
+        raise ValueError(f"{value!r} is not an HS code (4 to 10 digits)")
+    return v
+
+
+# Safety Gate vocabulary, in its own spelling; other values are kept as written and compared casefolded.
+CATEGORIES = (
+    "Toys", "Childcare articles and children's equipment", "Electrical appliances and equipment",
+    "Clothing, textiles and fashion items", "Cosmetics", "Motor vehicles", "Jewellery",
+    "Hobby/sports equipment", "Lighting equipment", "Furniture", "Kitchen/cooking accessories",
+    "Chemical products", "Communication and media equipment", "Gadgets", "Decorative articles",
+    "Stationery", "Other",
+)
+HAZARDS = (
+    "Choking", "Chemical", "Injuries", "Strangulation", "Suffocation", "Electric shock", "Burns",
+    "Fire", "Damage to hearing", "Damage to sight", "Microbiological", "Drowning", "Entrapment",
+    "Cuts", "Environment", "Health risk / other", "Asphyxiation",
+)
+_CANON = {v.casefold(): v for v in CATEGORIES + HAZARDS}
+
+
+def vocabulary(value: str) -> str:
+    """A Safety Gate category or hazard, in its canonical spelling when it is a known one."""
+    v = " ".join(text(value).split())
+    return _CANON.get(v.casefold(), v)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    parse: Callable[[str], Any] = text
+    required: bool = False
+    is_list: bool = False
+
+
+def F(name: str, parse: Callable[[str], Any] = text, *, req: bool = False, many: bool = False) -> Field:
+    return Field(name, parse, req, many)
+
+
+uscc = _checked(ids.clean_uscc)
+container = _checked(ids.clean_container)
+gtin = _checked(ids.clean_gtin)
+locode = _checked(ids.clean_locode)
+country = _checked(ids.clean_country)
+date = _checked(ids.clean_date)
+mrn = _checked(ids.clean_mrn)
+eori = _checked(ids.clean_eori)
+bill_of_lading = _checked(ids.clean_bill_of_lading)
+
+
+def _split(raw: Any) -> list[str]:
+    if isinstance(raw, list):
+        return [str(x).strip() for x in raw if x is not None and str(x).strip()]
+    return [p.strip() for p in str(raw).split(";") if p.strip()]
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """One exchange file type: ``name`` (``cn-shipments``), its side, its fields and how a row maps."""
+
+    name: str
+    side: str
+    label: str
+    fields: tuple[Field, ...]
+    build: Callable[[dict[str, Any]], Record]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    def parse(self, raw: Mapping[str, Any]) -> tuple[Record | None, list[FieldError]]:
+        """Check one row; return its record, or ``None`` and every field that breaks a rule."""
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for f in self.fields:
+            v = raw.get(f.name)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = str(v)
+            elif isinstance(v, list) and not f.is_list:
+                errors.append(FieldError(f.name, "holds a list, where one value is expected"))
+                continue
+            elif v is not None and not isinstance(v, (str, list)):
+                errors.append(FieldError(f.name, f"holds a {type(v).__name__}, where text is expected"))
+                continue
+            parts: list[str]
+            if v is None:
+                parts = []
+            elif f.is_list:
+                parts = _split(v)
+            else:
+                parts = [v] if v.strip() else []
+            if not parts:
+                if f.required:
+                    errors.append(FieldError(f.name, "is required but empty" if v is not None else "is required but missing"))
+                continue
+            try:
+                if f.is_list:
+                    out = []
+                    for p in parts:
+                        c = f.parse(p)
+                        if c not in out:
+                            out.append(c)
+                    values[f.name] = tuple(out)
+                else:
+                    c = f.parse(parts[0])
+                    values[f.name] = c.strip() if isinstance(c, str) and f.parse is text else c
+            except (ValueError, InvalidIdentifier) as exc:
+                reason = str(exc)
+                if f.parse is text or f.parse is quantity or f.parse is hs_code:
+                    reason = f"{f.name} {reason}"
+                errors.append(FieldError(f.name, reason))
+        if errors:
+            return None, errors
+        try:
+            return self.build(values), []
+        except FieldError as exc:
+            return None, [exc]
+
+
+def _props(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in ("", ())}
+
+
+
+# -- the record types --------------------------------------------------------------------------------
+def _manufacturer(v: dict[str, Any]) -> Record:
+    return Record(m.MANUFACTURER, v["uscc"], _props(v))
+
+
+def _exporter(v: dict[str, Any]) -> Record:
+    return Record(m.EXPORTER, v["uscc"], _props(v))
+
+
+def _product(v: dict[str, Any]) -> Record:
+    key = composite_key(v["manufacturer_uscc"], v["model"])
+    return Record(m.PRODUCT, key, _props(v), (EdgeRef("MADE_BY", m.MANUFACTURER, v["manufacturer_uscc"]),))
+
+
+def _shipment(v: dict[str, Any]) -> Record:
+    edges = [EdgeRef("EXPORTED_BY", m.EXPORTER, v["exporter_uscc"])]
+    edges += [EdgeRef("IN_CONTAINER", m.CONTAINER, c) for c in v["containers"]]
+    return Record(m.SHIPMENT, v["declaration_no"], _props(v), tuple(edges))
+
+
+def _line(v: dict[str, Any]) -> Record:
+    product = composite_key(v["manufacturer_uscc"], v["model"])
+    key = composite_key(v["declaration_no"], v["manufacturer_uscc"], v["model"], v.get("batch", ""))
+    stub = {"manufacturer_uscc": v["manufacturer_uscc"], "model": v["model"]}
+    return Record(
+        m.SHIPMENT_LINE,
+        key,
+        _props(v),
+        (EdgeRef("LINE_OF", m.SHIPMENT, v["declaration_no"]), EdgeRef("OF_PRODUCT", m.PRODUCT, product, stub)),
+    )
+
+
+def _certificate(v: dict[str, Any]) -> Record:
+    edges = (
+        EdgeRef("COVERS", m.SHIPMENT, v["declaration_no"]),
+        EdgeRef("ISSUED_BY", m.OFFICE, v["issuer"], {"name": v["issuer"], "side": "cn"}),
+    )
+    return Record(m.CERTIFICATE, v["certificate_no"], _props(v), edges)
+
+
+def _investigation(v: dict[str, Any]) -> Record:
+    if v.get("closed_on") and v["closed_on"] < v["opened_on"]:
+        raise FieldError("closed_on", f"closed_on {v['closed_on']} is before opened_on {v['opened_on']}")
+    edges = [EdgeRef("INVESTIGATES", m.FINDING, v["finding_id"])]
+    if v.get("manufacturer_uscc"):
+        edges.append(EdgeRef("CONCERNS_FACTORY", m.MANUFACTURER, v["manufacturer_uscc"]))
+    return Record(m.INVESTIGATION, v["finding_id"], _props(v), tuple(edges))
+
+
+def _arrival(v: dict[str, Any]) -> Record:
+    edges = [EdgeRef("IN_CONTAINER", m.CONTAINER, c) for c in v["containers"]]
+    edges.append(
+        EdgeRef("IMPORTED_BY", m.IMPORTER, v["importer_eori"], {"eori": v["importer_eori"], "name": v["importer_name"]})
+    )
+    return Record(m.ARRIVAL, v["mrn"], _props(v), tuple(edges))
+
+
+def _inspection(v: dict[str, Any]) -> Record:
+    edges = (
+        EdgeRef("CHECKED", m.ARRIVAL, v["mrn"]),
+        EdgeRef("PERFORMED_BY", m.OFFICE, v["authority"], {"name": v["authority"], "side": "eu"}),
+    )
+    return Record(m.INSPECTION, v["inspection_id"], _props(v), edges)
+
+
+def _finding(v: dict[str, Any]) -> Record:
+    edges = []
+    if v.get("inspection_id"):
+        edges.append(EdgeRef("FOUND_IN", m.INSPECTION, v["inspection_id"]))
+    if v.get("mrn"):
+        edges.append(EdgeRef("CONCERNS", m.ARRIVAL, v["mrn"]))
+    return Record(m.FINDING, v["finding_id"], _props(v), tuple(edges))
+
+
+_key = text  # an identifier of one side's own scheme: any text without control characters
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.name: t
+    for t in (
+        RecordType("cn-manufacturers", "cn", m.MANUFACTURER, (
+            F("uscc", uscc, req=True), F("name_zh", req=True), F("name_en"), F("ciq_registration"),
+            F("province"), F("city"), F("address"),
+        ), _manufacturer),
+        RecordType("cn-exporters", "cn", m.EXPORTER, (
+            F("uscc", uscc, req=True), F("name_zh", req=True), F("name_en"), F("city"), F("address"),
+        ), _exporter),
+        RecordType("cn-products", "cn", m.PRODUCT, (
+            F("manufacturer_uscc", uscc, req=True), F("model", req=True), F("name_en", req=True),
+            F("brand"), F("gtin", gtin), F("category", vocabulary, req=True), F("hs_code", hs_code),
+        ), _product),
+        RecordType("cn-shipments", "cn", m.SHIPMENT, (
+            F("declaration_no", _key, req=True), F("exporter_uscc", uscc, req=True),
+            F("bill_of_lading", bill_of_lading, req=True), F("containers", container, req=True, many=True),
+            F("port_of_loading", locode, req=True), F("destination_country", country, req=True),
+            F("destination_port", locode), F("departed_on", date, req=True),
+        ), _shipment),
+        RecordType("cn-shipment-lines", "cn", m.SHIPMENT_LINE, (
+            F("declaration_no", _key, req=True), F("manufacturer_uscc", uscc, req=True), F("model", req=True),
+            F("quantity", quantity), F("batch"),
+        ), _line),
+        RecordType("cn-certificates", "cn", m.CERTIFICATE, (
+            F("certificate_no", _key, req=True), F("declaration_no", _key, req=True), F("issuer", req=True),
+            F("issued_on", date, req=True), F("result", _enum("pass", "fail"), req=True),
+            F("standards", many=True), F("tested_models", many=True),
+        ), _certificate),
+        RecordType("cn-investigations", "cn", m.INVESTIGATION, (
+            F("finding_id", _key, req=True), F("manufacturer_uscc", uscc), F("opened_on", date, req=True),
+            F("status", _enum("open", "investigating", "measures_taken", "closed", "not_traceable"), req=True),
+            F("root_cause"), F("measures"), F("closed_on", date),
+        ), _investigation),
+        RecordType("eu-arrivals", "eu", m.ARRIVAL, (
+            F("mrn", mrn, req=True), F("bill_of_lading", bill_of_lading),
+            F("containers", container, req=True, many=True), F("entry_point", locode, req=True),
+            F("arrived_on", date, req=True), F("consignor_name", req=True), F("consignor_address"),
+            F("importer_eori", eori, req=True), F("importer_name", req=True), F("country_of_origin", country),
+            F("hs_code", hs_code), F("goods_description"),
+        ), _arrival),
+        RecordType("eu-inspections", "eu", m.INSPECTION, (
+            F("inspection_id", _key, req=True), F("mrn", mrn, req=True), F("authority", req=True),
+            F("inspected_on", date, req=True), F("kind", _enum("documentary", "physical", "laboratory"), req=True),
+            F("outcome", _enum("compliant", "non_compliant"), req=True),
+        ), _inspection),
+        RecordType("eu-findings", "eu", m.FINDING, (
+            F("finding_id", _key, req=True), F("found_on", date, req=True), F("notifying_country", country, req=True),
+            F("product_name", req=True), F("category", vocabulary, req=True), F("hazard", vocabulary, req=True),
+            F("risk_level", _enum("serious", "high", "medium", "low"), req=True), F("inspection_id", _key),
+            F("mrn", mrn), F("brand"), F("model"), F("gtin", gtin), F("batch"), F("standard"),
+            F("description"), F("measure"), F("alert_no"),
+        ), _finding),
+    )
+}
+
+
+def record_type_for(filename: str) -> RecordType | None:
+    """Return the record type a file's name announces (``cn-shipments.csv``, ``eu-findings-2015.jsonl``)."""
+    base = filename.rsplit("/", 1)[-1].lower()
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    for name, rtype in RECORD_TYPES.items():
+        if stem == name or (stem.startswith(name) and stem[len(name)] in "-_."):
+            return rtype
+    return None
