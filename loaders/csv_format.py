@@ -20,7 +20,7 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
     them by name rather than the whole file.
     """
     with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
+        reader = csv.reader(f, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -44,7 +44,11 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield Row(start, error=f"cannot be read as CSV ({exc})")
+                if "unexpected end of data" in str(exc):
+                    reason = f"opens a quote that is never closed, so lines {start} to {reader.line_num} cannot be read"
+                else:
+                    reason = f"cannot be read as CSV ({exc}; a quote inside a field must be doubled)"
+                yield Row(start, error=reason)
                 start = reader.line_num + 1
                 continue
             line, start = start, reader.line_num + 1

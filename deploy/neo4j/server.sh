@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Start and stop a Neo4j Community 5.26 server built from Maven Central (no Docker needed).
+#
+#   server.sh start [PORT]   start in the background with a throwaway data folder; print the URI
+#   server.sh stop           stop it (and delete its data)
+#   server.sh run CMD...     start on a free port, run CMD with NEO4J_URI/USER/PASSWORD set, stop
+#
+# State lives in .neo4j/ at the top of the checkout. NEO4J_HEAP (default 2g) sizes the JVM heap.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+top="$(cd "$here/../.." && pwd)"
+state="$top/.neo4j"
+password="${NEO4J_TEST_PASSWORD:-tracegraph}"
+
+build() {
+  command -v java >/dev/null || { echo "Java 17 is needed to run Neo4j here (or set NEO4J_URI to a server of your own)" >&2; return 1; }
+  command -v mvn >/dev/null || { echo "Maven is needed to fetch Neo4j from Maven Central (or set NEO4J_URI)" >&2; return 1; }
+  if [ ! -d "$here/target/lib" ] || [ "$here/pom.xml" -nt "$here/target/lib" ] || [ "$here/src/main/java/tracegraph/neo4j/Server.java" -nt "$here/target/classes" ]; then
+    echo "building the Neo4j server (first time: fetches Neo4j 5.26 from Maven Central)…" >&2
+    (cd "$here" && mvn -q -B -DskipTests package >&2)
+    touch "$here/target/lib" "$here/target/classes"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start() {
+  local port="${1:-7687}"
+  build
+  mkdir -p "$state"
+  if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
+    echo "a Neo4j server started here is already running: $(cat "$state/uri")"; return 0
+  fi
+  : > "$state/log"
+  nohup java -Xms512m -Xmx"${NEO4J_HEAP:-2g}" -XX:+UseG1GC -cp "$here/target/classes:$here/target/lib/*" \
+    tracegraph.neo4j.Server --host 127.0.0.1 --port "$port" --password "$password" >"$state/log" 2>&1 &
+  echo $! > "$state/pid"
+  for _ in $(seq 1 180); do
+    if grep -q '^READY' "$state/log"; then
+      echo "bolt://127.0.0.1:$port" > "$state/uri"
+      echo "Neo4j is up: NEO4J_URI=bolt://127.0.0.1:$port NEO4J_USER=neo4j NEO4J_PASSWORD=$password"
+      echo "use it with: tracegraph --store bolt://127.0.0.1:$port --neo4j-password $password …"
+      return 0
+    fi
+    if ! kill -0 "$(cat "$state/pid")" 2>/dev/null; then
+      echo "Neo4j did not start; its log ($state/log) ends with:" >&2; tail -20 "$state/log" >&2; return 1
+    fi
+    sleep 1
+  done
+  echo "Neo4j did not answer within 180 s; see $state/log" >&2
+  stop; return 1
+}
+
+stop() {
+  if [ -f "$state/pid" ]; then
+    local pid; pid="$(cat "$state/pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
+      echo "Neo4j stopped"
+    fi
+    rm -f "$state/pid" "$state/uri"
+  fi
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  build) build ;;
+  run)
+    shift
+    port="$(free_port)"
+    start "$port" >&2
+    trap stop EXIT
+    NEO4J_URI="bolt://127.0.0.1:$port" NEO4J_USER=neo4j NEO4J_PASSWORD="$password" "$@"
+    ;;
+  *) echo "usage: $0 start [PORT] | stop | build | run CMD..." >&2; exit 2 ;;
+esac

@@ -1,0 +1,200 @@
+"""Every record type lands, in CSV and JSON Lines; every rule rejects with file, line, field and reason."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from loaders.load import load
+from loaders.rules import RECORD_TYPES, record_type_for
+from tests.exchange import BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, write_all, write_csv, write_jsonl
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_every_record_type_lands_with_its_relationships(store, tmp_path, fmt):
+    report = load(store, [str(write_all(tmp_path / "in", fmt))])
+    assert report.rejected == 0 and report.landed == len(VALID)
+    g = store.dump()
+    product = g.nodes[("Product", f"{FACTORY}|XD-2087")]
+    assert product["category"] == "Toys" and product["hs_code"] == "950300" and product["gtin"] == GTIN
+    assert g.nodes[("Certificate", "ST2015000001")]["result"] == "pass"
+    assert g.nodes[("Certificate", "ST2015000001")]["standards"] == ["EN 71-1", "EN 71-3"]
+    assert g.nodes[("Finding", "F-NL-1")]["hazard"] == "Choking"
+    assert g.nodes[("Importer", "NL123456789")]["name"] == "Toyworld B.V."
+    assert g.nodes[("Office", "Shantou CIQ")]["side"] == "cn"
+    assert g.nodes[("Manufacturer", FACTORY)]["name_zh"] == "汕头市澄海区星达玩具厂"
+    shipment = ("Shipment", "531620150000000001")
+    expected = {
+        ("MADE_BY", ("Product", f"{FACTORY}|XD-2087"), ("Manufacturer", FACTORY)),
+        ("EXPORTED_BY", shipment, ("Exporter", EXPORTER)),
+        ("IN_CONTAINER", shipment, ("Container", BOX1)),
+        ("IN_CONTAINER", shipment, ("Container", BOX2)),
+        ("LINE_OF", ("ShipmentLine", f"531620150000000001|{FACTORY}|XD-2087|1501001"), shipment),
+        ("OF_PRODUCT", ("ShipmentLine", f"531620150000000001|{FACTORY}|XD-2087|1501001"), ("Product", f"{FACTORY}|XD-2087")),
+        ("COVERS", ("Certificate", "ST2015000001"), shipment),
+        ("ISSUED_BY", ("Certificate", "ST2015000001"), ("Office", "Shantou CIQ")),
+        ("INVESTIGATES", ("Investigation", "F-NL-1"), ("Finding", "F-NL-1")),
+        ("CONCERNS_FACTORY", ("Investigation", "F-NL-1"), ("Manufacturer", FACTORY)),
+        ("IN_CONTAINER", ("Arrival", MRN), ("Container", BOX1)),
+        ("IMPORTED_BY", ("Arrival", MRN), ("Importer", "NL123456789")),
+        ("CHECKED", ("Inspection", "NL-INSP-1"), ("Arrival", MRN)),
+        ("PERFORMED_BY", ("Inspection", "NL-INSP-1"), ("Office", "Douane Rotterdam")),
+        ("FOUND_IN", ("Finding", "F-NL-1"), ("Inspection", "NL-INSP-1")),
+        ("CONCERNS", ("Finding", "F-NL-1"), ("Arrival", MRN)),
+    }
+    assert expected <= set(g.edges)
+    # provenance: side and file on every node and relationship
+    # (every file that mentions a node is in its provenance)
+    assert g.nodes[shipment]["_src"] == [f"cn:cn-certificates.{fmt}", f"cn:cn-shipment-lines.{fmt}", f"cn:cn-shipments.{fmt}"]
+    assert f"cn:cn-manufacturers.{fmt}" in g.nodes[("Manufacturer", FACTORY)]["_src"]
+    assert g.nodes[("Container", BOX1)]["_src"] == [f"cn:cn-shipments.{fmt}", f"eu:eu-arrivals.{fmt}"]
+    assert all(e["_src"] for e in g.edges.values())
+
+
+def test_file_names_announce_the_record_type():
+    assert record_type_for("cn-shipments.csv").name == "cn-shipments"
+    assert record_type_for("data/cn-shipment-lines-2015.jsonl").name == "cn-shipment-lines"
+    assert record_type_for("EU-FINDINGS.CSV").name == "eu-findings"
+    assert record_type_for("shipments.csv") is None
+
+
+REJECTIONS = [
+    ("cn-manufacturers", "uscc", "91440101MA59ABCD12", "expected D"),
+    ("cn-manufacturers", "name_zh", "", "is required but empty"),
+    ("cn-products", "gtin", "6901234567890", "GS1 check digit"),
+    ("cn-products", "category", "", "is required"),
+    ("cn-shipments", "containers", f"{BOX1};MSCU1234560", "ISO 6346 check digit (expected 6)"),
+    ("cn-shipments", "departed_on", "10/01/2015", "ISO 8601"),
+    ("cn-shipments", "port_of_loading", "SHANTOU", "UN/LOCODE"),
+    ("cn-shipments", "destination_country", "Netherlands", "ISO 3166"),
+    ("cn-shipment-lines", "quantity", "a few", "whole number"),
+    ("cn-certificates", "result", "ok", "not one of pass, fail"),
+    ("cn-investigations", "status", "done", "not one of"),
+    ("cn-investigations", "closed_on", "2015-02-01", "before opened_on"),
+    ("eu-arrivals", "mrn", "15NLABCDEFGHIJ1230", "MRN"),
+    ("eu-arrivals", "importer_eori", "123", "EORI"),
+    ("eu-inspections", "kind", "visual", "not one of documentary, physical, laboratory"),
+    ("eu-inspections", "outcome", "fail", "not one of compliant, non_compliant"),
+    ("eu-findings", "risk_level", "extreme", "not one of serious"),
+    ("eu-findings", "found_on", "yesterday", "ISO 8601"),
+]
+
+
+@pytest.mark.parametrize("name, field, value, reason", REJECTIONS)
+def test_each_rule_rejects_with_file_line_field_and_reason(tmp_path, name, field, value, reason):
+    good = dict(VALID[name])
+    bad = dict(good, **{field: value})
+    if name == "cn-investigations" and field == "closed_on":
+        bad["status"] = "closed"
+    second = dict(good)
+    key = RECORD_TYPES[name].fields[0].name
+    second[key] = second[key] if key in ("uscc", "manufacturer_uscc", "mrn") else second[key] + "2"
+    path = write_csv(tmp_path / f"{name}.csv", [second, bad])
+    report = load(None, [str(path)])
+    assert report.files[0].read == 2 and report.files[0].landed == 1 and report.files[0].rejected == 1
+    (problem,) = [p for p in report.problems if p.kind == "rejected"]
+    assert (problem.file, problem.line, problem.field) == (f"{name}.csv", 3, field)
+    assert reason in problem.reason
+
+
+def test_a_missing_required_column_rejects_the_file_in_one_line(tmp_path):
+    row = {k: v for k, v in VALID["cn-shipments"].items() if k != "bill_of_lading"}
+    path = write_csv(tmp_path / "cn-shipments.csv", [row, row])
+    report = load(None, [str(path)])
+    assert report.files[0].rejected == 2 and report.files[0].landed == 0
+    (problem,) = report.problems
+    assert (problem.line, problem.field) == (1, "bill_of_lading") and "no column" in problem.reason
+
+
+def test_references_to_records_not_loaded_yet_are_not_errors(store, tmp_path):
+    path = write_csv(tmp_path / "cn-shipment-lines.csv", [VALID["cn-shipment-lines"]])
+    report = load(store, [str(path)])
+    assert report.rejected == 0
+    g = store.dump()
+    assert g.nodes[("Product", f"{FACTORY}|XD-2087")] == {
+        "manufacturer_uscc": FACTORY, "model": "XD-2087", "_src": ["cn:cn-shipment-lines.csv"]}
+    assert g.nodes[("Shipment", "531620150000000001")] == {"_src": ["cn:cn-shipment-lines.csv"]}
+
+
+def test_a_later_record_replaces_the_earlier_and_its_relationships(store, tmp_path):
+    v1 = VALID["cn-shipments"]
+    load(store, [str(write_csv(tmp_path / "cn-shipments.csv", [v1]))])
+    v2 = dict(v1, containers=BOX2, departed_on="2015-01-11")
+    (tmp_path / "later").mkdir()
+    load(store, [str(write_csv(tmp_path / "later" / "cn-shipments-fix.csv", [v2]))])
+    g = store.dump()
+    s = ("Shipment", v1["declaration_no"])
+    assert g.nodes[s]["departed_on"] == "2015-01-11" and g.nodes[s]["containers"] == [BOX2]
+    assert ("IN_CONTAINER", s, ("Container", BOX1)) not in g.edges
+    assert g.edges[("IN_CONTAINER", s, ("Container", BOX2))]["_src"] == ["cn:cn-shipments-fix.csv"]
+    assert g.nodes[s]["_src"] == ["cn:cn-shipments-fix.csv", "cn:cn-shipments.csv"]
+
+
+HOSTILE_CSV = (
+    "\ufeffuscc,name_zh,name_en,city,address\n"
+    f"{FACTORY},星达玩具厂,\"=cmd|' /C calc'!A0\",Shantou,ok\n"  # 2: a formula, kept as inert text
+    f"{FACTORY2},\"stray \"\"quote\"\" inside\",x,Dongguan,\"multi\nline\"\n"  # 3-4: quotes and a line break, fine
+    "91440101MA59ABCD12,坏,bad check,x,x\n"  # 5: wrong check character
+    f"{FACTORY},重复,duplicate key,x,x\n"  # 6: duplicate key: updates line 2, with a warning
+    f"{EXPORTER},nul\x00byte,x,x,x\n"  # 7: NUL byte
+    f"{EXPORTER},\"{'x' * 10_000_000}\",huge,x,x\n"  # 8: a 10 MB field
+)
+
+
+def test_hostile_file_rejects_bad_rows_and_keeps_the_rest(store, tmp_path):
+    path = tmp_path / "cn-exporters.csv"
+    data = HOSTILE_CSV.encode("utf-8") + f"{EXPORTER},caf\xe9 latin-1,x,x,x\n".encode("latin-1")  # 9: not UTF-8
+    data += f'{EXPORTER},"unterminated,x,x,x\n'.encode()  # 10: a stray quote runs to the end
+    path.write_bytes(data)
+    report = load(store, [str(path)], )
+    problems = {(p.line, p.field, p.kind): p.reason for p in report.problems}
+    assert any(k[0] == 5 and k[1] == "uscc" for k in problems)
+    assert "NUL" in problems[(7, "name_zh", "rejected")]
+    assert "10,000,000 characters" in problems[(8, "name_zh", "rejected")]
+    assert "not valid UTF-8" in problems[(9, "name_zh", "rejected")]
+    assert "never closed" in problems[(10, "", "rejected")]
+    assert "repeats the key" in problems[(6, "", "warning")]
+    assert report.files[0].landed == 3
+    g = store.dump()
+    assert g.nodes[("Exporter", FACTORY)]["name_en"] == "duplicate key"  # line 6 updated line 2
+    assert g.nodes[("Exporter", FACTORY2)]["address"] == "multi\nline"
+    assert len([n for n in g.nodes if n[0] == "Exporter"]) == 2
+
+    # the formula is stored verbatim (data is never evaluated) and made inert in the report
+    path2 = write_csv(tmp_path / "cn-manufacturers.csv", [dict(VALID["cn-manufacturers"], name_en="=cmd|' /C calc'!A0"),
+                                                          dict(VALID["cn-manufacturers"], uscc="=1+1")])
+    report2 = load(store, [str(path2)])
+    assert store.dump().nodes[("Manufacturer", FACTORY)]["name_en"] == "=cmd|' /C calc'!A0"
+    out = tmp_path / "report.csv"
+    report2.write(str(out))
+    rows = list(csv.reader(open(out, encoding="utf-8")))
+    assert rows[0] == ["file", "line", "field", "kind", "reason"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
+
+
+def test_jsonl_rows_that_are_not_objects_are_rejected_by_line(store, tmp_path):
+    path = tmp_path / "eu-findings.jsonl"
+    good = VALID["eu-findings"]
+    write_jsonl(path, [good])
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("{not json\n[1, 2]\n\n")
+        f.write('{"finding_id": "F-2", "found_on": "2015-01-01", "notifying_country": "NL", "product_name": ["a", "b"],'
+                ' "category": "Toys", "hazard": "Fire", "risk_level": "low"}\n')
+        f.write('{"finding_id": 17, "found_on": "2015-01-01", "notifying_country": "NL", "product_name": "Kite",'
+                ' "category": "Toys", "hazard": "Fire", "risk_level": "low", "gtin": 4006381333931}\n')
+    report = load(store, [str(path)])
+    lines = {p.line: p for p in report.problems}
+    assert "not valid JSON" in lines[2].reason
+    assert "JSON list" in lines[3].reason
+    assert lines[5].field == "product_name" and "list" in lines[5].reason
+    assert report.files[0].landed == 2
+    assert store.dump().nodes[("Finding", "17")]["gtin"] == "4006381333931"
+
+
+def test_a_folder_skips_files_that_are_not_exchange_files(tmp_path):
+    write_all(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello")
+    report = load(None, [str(tmp_path)])
+    assert len(report.files) == len(VALID) and report.skipped == [str(tmp_path / "notes.txt")]
