@@ -126,6 +126,8 @@ class Neo4jStore:
                 uri,
                 auth=(user, password),
                 connection_timeout=connection_timeout,
+                # covers the Bolt handshake too: a port that accepts but never answers fails in time
+                connection_acquisition_timeout=3 * connection_timeout,
                 max_transaction_retry_time=retry_time,
                 notifications_min_severity="OFF",
             )

@@ -48,6 +48,7 @@ public final class Server {
         final Path home = data;
         final boolean delete = throwaway && !keep;
 
+        boolean restart = Files.isDirectory(home.resolve("data"));
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
@@ -56,8 +57,16 @@ public final class Server {
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheMb * 1024 * 1024)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
                 .build();
-        dbms.database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $p CHANGE NOT REQUIRED", Map.of("p", password));
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $p CHANGE NOT REQUIRED", Map.of("p", password));
+        } catch (RuntimeException e) {
+            if (!restart) { // on a restart the password was set before and may not be set to itself
+                System.err.println("cannot set the password: " + e.getMessage());
+                dbms.shutdown();
+                System.exit(1);
+            }
+        }
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dbms.shutdown();

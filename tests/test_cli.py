@@ -1,0 +1,86 @@
+"""The tracegraph command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.exchange import VALID, write_all, write_csv
+
+
+def tg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_load_reports_rejections_and_exits_non_zero_unless_partial_is_allowed(tmp_path):
+    data = write_all(tmp_path / "in")
+    write_csv(data / "cn-shipments.csv", [VALID["cn-shipments"], dict(VALID["cn-shipments"], declaration_no="X2", containers="MSCU1234560")])
+    store = tmp_path / "store"
+    report = tmp_path / "rejected.csv"
+    r = tg("--store", str(store), "load", str(data), "--report", str(report))
+    assert r.returncode == 1
+    assert "cn-shipments.csv: read 2, landed 1, rejected 1" in r.stdout
+    assert "cn-shipments.csv line 3 field containers: container MSCU1234560 fails the ISO 6346 check digit (expected 6)" in r.stderr
+    rows = list(csv.DictReader(open(report, encoding="utf-8")))
+    assert rows == [{"file": "cn-shipments.csv", "line": "3", "field": "containers", "kind": "rejected",
+                     "reason": "container MSCU1234560 fails the ISO 6346 check digit (expected 6)"}]
+    r = tg("--store", str(store), "load", "--allow-partial", str(data))
+    assert r.returncode == 0 and "unchanged 1" in r.stdout
+
+
+def test_validate_checks_without_loading_and_stats_counts(tmp_path):
+    data = write_all(tmp_path / "in")
+    store = tmp_path / "store"
+    r = tg("--store", str(store), "validate", str(data))
+    assert r.returncode == 0, r.stderr
+    assert "10 files: read 10, valid 10, rejected 0" in r.stdout
+    stats = json.loads(tg("--store", str(store), "stats", "--json").stdout)
+    assert stats["nodes"] == {} and stats["relationships"] == {}
+    assert tg("load", str(data), env={"TRACEGRAPH_STORE": str(store)}).returncode == 0
+    stats = json.loads(tg("--store", str(store), "stats", "--json").stdout)
+    assert stats["nodes"]["Shipment"] == 1 and stats["nodes"]["Container"] == 2
+    assert stats["relationships"]["IN_CONTAINER"] == 4
+    text = tg("--store", str(store), "stats").stdout
+    assert "nodes: " in text and "Shipment" in text
+
+
+def test_a_bad_path_or_store_is_a_clear_error(tmp_path):
+    r = tg("--store", str(tmp_path / "s"), "load", str(tmp_path / "nowhere.csv"))
+    assert r.returncode == 2 and "nowhere.csv: no such file or folder" in r.stderr
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    r = tg("--store", str(tmp_path / "s"), "load", str(tmp_path / "notes.csv"))
+    assert r.returncode == 2 and "not an exchange file" in r.stderr
+    r = tg("--store", "bolt://127.0.0.1:1", "stats")
+    assert r.returncode == 2 and "bolt://127.0.0.1:1 cannot be reached" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_generate_is_deterministic_and_every_row_is_valid(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert tg("generate", "--shipments", "300", "--seed", "4", str(a)).returncode == 0
+    assert tg("generate", "--shipments", "300", "--seed", "4", str(b)).returncode == 0
+    names = sorted(p.name for p in a.iterdir())
+    assert filecmp.cmpfiles(a, b, names, shallow=False)[0] == names
+    r = tg("validate", str(a))
+    assert r.returncode == 0 and "rejected 0" in r.stdout
+    truth = json.loads((a / "ground-truth.json").read_text())
+    findings = list(csv.DictReader(open(a / "eu-findings.csv", encoding="utf-8")))
+    assert set(truth["findings"]) == {f["finding_id"] for f in findings}
+    assert any(not f["inspection_id"] for f in findings) and any(f["inspection_id"] for f in findings)
+    arrivals = list(csv.DictReader(open(a / "eu-arrivals.csv", encoding="utf-8")))
+    assert set(truth["arrivals"]) == {x["mrn"] for x in arrivals}
+    assert any(not x["bill_of_lading"] for x in arrivals)  # the noise of real data
+    assert truth["bad_factories"]
+
+
+def test_jsonl_demo_data_loads_like_csv(tmp_path):
+    for fmt in ("csv", "jsonl"):
+        assert tg("generate", "--shipments", "200", "--seed", "2", "--format", fmt, str(tmp_path / fmt)).returncode == 0
+        assert tg("--store", str(tmp_path / f"s-{fmt}"), "load", "-q", str(tmp_path / fmt)).returncode == 0
+    counts = [json.loads(tg("--store", str(tmp_path / f"s-{fmt}"), "stats", "--json").stdout) for fmt in ("csv", "jsonl")]
+    assert counts[0]["nodes"] == counts[1]["nodes"] and counts[0]["relationships"] == counts[1]["relationships"]

@@ -1,0 +1,106 @@
+"""Store behaviour on generated data: idempotence, order independence, and parity of the two stores."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph.memory import MemoryStore
+from loaders.load import load
+
+
+def _shuffled_copy(src: Path, dst: Path, seed: int) -> Path:
+    """Copy the exchange files of ``src`` with their data rows in another order."""
+    rng = random.Random(seed)
+    dst.mkdir()
+    for f in src.glob("*.csv"):
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        head, body = lines[0], lines[1:]
+        rng.shuffle(body)
+        (dst / f.name).write_text(head + "".join(body), encoding="utf-8")
+    return dst
+
+
+def test_loading_twice_changes_nothing(store, demo_dir):
+    first = load(store, [str(demo_dir)])
+    assert first.rejected == 0
+    before = store.dump()
+    again = load(store, [str(demo_dir)])
+    assert again.rejected == 0
+    assert sum(f.result.created + f.result.updated for f in again.files) == 0
+    assert store.dump() == before
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_files_in_any_order_give_the_same_graph(store_factory, demo_dir, tmp_path, kind):
+    a = store_factory(kind, "a")
+    load(a, [str(demo_dir)])
+    expected = a.dump()
+    if kind == "neo4j":
+        a.clear()
+        b = a
+    else:
+        b = store_factory(kind, "b")
+    shuffled = _shuffled_copy(demo_dir, tmp_path / "shuffled", seed=3)
+    files = sorted(shuffled.glob("*.csv"), reverse=True)  # EU side first, findings before inspections …
+    for f in files:
+        load(b, [str(f)])
+    assert b.dump() == expected
+
+
+@pytest.mark.neo4j
+def test_both_stores_hold_the_same_graph(store_factory, demo_dir):
+    embedded = store_factory("embedded")
+    neo = store_factory("neo4j")
+    load(embedded, [str(demo_dir)])
+    load(neo, [str(demo_dir)])
+    assert neo.stats() == embedded.stats()
+    e, n = embedded.dump(), neo.dump()
+    assert n.nodes == e.nodes
+    assert n.edges == e.edges
+
+
+def test_embedded_store_reopens_with_what_was_committed(tmp_path, demo_dir):
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir / "cn-manufacturers.csv")])  # small next to nothing: a snapshot
+        load(s, [str(demo_dir)])
+        load(s, [str(demo_dir / "cn-products.csv")])
+        expected = s.dump()
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+    # a later small commit goes to the log, and is there after reopening too
+    row = (demo_dir / "eu-findings.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "eu-findings.csv").write_text(row[0] + "\n" + row[1].replace("F-", "G-", 1) + "\n", encoding="utf-8")
+    with MemoryStore(path) as s:
+        load(s, [str(tmp_path / "one")])
+        assert (path / "wal.log").stat().st_size > 0
+        expected = s.dump()
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        assert len(expected.nodes) > 0
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_store(tmp_path):
+    from graph.errors import StoreLocked
+
+    with MemoryStore(tmp_path / "s"):
+        with pytest.raises(StoreLocked, match="being written by another process"):
+            MemoryStore(tmp_path / "s")
+        MemoryStore(tmp_path / "s", readonly=True).close()  # readers are welcome
+
+
+def test_a_damaged_snapshot_is_an_error_that_says_what_to_do(tmp_path, demo_dir):
+    from graph.errors import StoreError
+
+    with MemoryStore(tmp_path / "s") as s:
+        load(s, [str(demo_dir / "cn-manufacturers.csv")])
+    snap = tmp_path / "s" / "graph.pickle"
+    snap.write_bytes(snap.read_bytes()[:100])
+    with pytest.raises(StoreError, match="cannot be read .* load the files again"):
+        MemoryStore(tmp_path / "s")
+    shutil.rmtree(tmp_path / "s")
