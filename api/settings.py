@@ -27,8 +27,9 @@ class Settings:
             neo4j_database=env.get("NEO4J_DATABASE") or None,
         )
 
-    def with_(self, **changes: object) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    def with_(self, **changes: str | None) -> "Settings":
+        """Return these settings with every change that is not ``None`` (a flag given) applied."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @property
     def neo4j(self) -> Neo4jAuth:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from stdnum import ean, iso6346
 from stdnum.cn import uscc
@@ -37,6 +38,7 @@ def _compact(value: str) -> str:
     return _SPACES.sub("", value).upper()
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_uscc(value: str) -> str:
     """Return the 18-character Unified Social Credit Code (GB 32100-2015) after checking it."""
     number = _compact(value)
@@ -53,6 +55,7 @@ def clean_uscc(value: str) -> str:
         raise InvalidIdentifier(f"USCC {number!r} is not a valid Unified Social Credit Code ({exc})") from None
 
 
+@lru_cache(maxsize=1 << 16)  # a container is named on both sides
 def clean_container(value: str) -> str:
     """Return an ISO 6346 container number (``MSCU1234566``) after checking its check digit."""
     number = _compact(value)
@@ -69,6 +72,7 @@ def clean_container(value: str) -> str:
         ) from None
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_gtin(value: str) -> str:
     """Return a GTIN-8/12/13/14 after checking its GS1 check digit."""
     number = _compact(value)
@@ -84,6 +88,7 @@ def clean_gtin(value: str) -> str:
 _LOCODE = re.compile(r"^([A-Z]{2})([A-Z2-9]{3})$")
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_locode(value: str) -> str:
     """Return a UN/LOCODE (``NLRTM``): an ISO 3166 country and three letters or digits 2–9."""
     code = _compact(value)
@@ -95,6 +100,7 @@ def clean_locode(value: str) -> str:
     return code
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_country(value: str) -> str:
     """Return an ISO 3166-1 alpha-2 country code."""
     code = value.strip().upper()
@@ -141,6 +147,7 @@ def clean_mrn(value: str) -> str:
 _EORI = re.compile(r"^([A-Z]{2})([A-Z0-9]{1,15})$")
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_eori(value: str) -> str:
     """Return an EORI number: an ISO 3166 country code and up to 15 letters or digits."""
     eori = _compact(value)
@@ -161,6 +168,7 @@ def clean_bill_of_lading(value: str) -> str:
     return bol
 
 
+@lru_cache(maxsize=1 << 16)  # identifiers repeat across rows: check each once
 def clean_date(value: str) -> str:
     """Return an ISO 8601 calendar date (``2014-05-21``) as text."""
     text = value.strip()

@@ -2,7 +2,9 @@
 
 On disk the store is a snapshot (``graph.pickle``) and a write-ahead log (``wal.log``). A commit
 appends one framed, checksummed record to the log and fsyncs it, or, when the commit is large next
-to the graph, writes a whole new snapshot beside the old one and renames it into place. Opening
+to the graph, writes a new snapshot instead. A checkpoint (at the end of each
+load, when the log has grown next to the snapshot) writes a whole new snapshot beside the old one,
+renames it into place and empties the log, so that reopening stays fast. Opening
 reads the snapshot and replays the log records written after it; a torn record at the end of the
 log (a process killed while writing) fails its checksum and is dropped. So a crash at any moment
 leaves the last committed state, never a store that cannot be opened.
@@ -163,6 +165,7 @@ class MemoryStore:
             return
         self.seq += 1
         if self._pending_rows * 4 >= max(self.graph.number_of_nodes(), 1):
+            # Large next to the graph: a snapshot costs less than logging the records (measured).
             self._write_snapshot()
         else:
             payload = pickle.dumps((self.seq, self._pending), protocol=pickle.HIGHEST_PROTOCOL)
@@ -173,7 +176,21 @@ class MemoryStore:
         self._pending = []
         self._pending_rows = 0
 
+    def checkpoint(self, force: bool = False) -> bool:
+        """Fold the log into a new snapshot when it has grown to a quarter of it; return whether it did."""
+        self.commit()
+        wal = self.path / WAL
+        snap = self.path / SNAPSHOT
+        wal_size = wal.stat().st_size if wal.exists() else 0
+        snap_size = snap.stat().st_size if snap.exists() else 0
+        if wal_size == 0 or (not force and wal_size * 4 < snap_size):
+            return False
+        self._write_snapshot()
+        return True
+
     def _write_snapshot(self) -> None:
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
         tmp = self.path / (SNAPSHOT + ".tmp")
         with open(tmp, "wb") as f:
             pickle.dump((FORMAT, self.seq, self.graph), f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -98,6 +98,9 @@ class EdgeRef:
     key: str
     props: Mapping[str, Value] | None = None
 
+    def __reduce__(self) -> tuple:
+        return (EdgeRef, (self.type, self.label, self.key, self.props))
+
 
 @dataclass(slots=True)
 class Record:
@@ -111,6 +114,9 @@ class Record:
     @property
     def id(self) -> str:
         return node_id(self.label, self.key)
+
+    def __reduce__(self) -> tuple:  # pickles several times faster than the dataclass default
+        return (Record, (self.label, self.key, self.props, self.edges))
 
 
 @dataclass(slots=True)

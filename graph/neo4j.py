@@ -1,8 +1,9 @@
 """The Neo4j store: the official driver, batched ``UNWIND … MERGE`` writes, constraints on open.
 
-Each label has one write statement, generated from :data:`graph.model.STATED`: merge the node by
-its key, replace its fields when its content hash changed (deleting the relationships the old
-version stated), then merge the stated relationships and their target nodes. Every batch runs in
+Each batch of one label is written by a few statements generated from :data:`graph.model.STATED`:
+merge the nodes by key and replace the fields of those whose content hash changed; delete the
+relationships the old versions of those stated; merge the stated relationships, one statement per
+type, with their target nodes. Small statements keep the planner free of Eager operators. Every batch runs in
 a managed transaction, which the driver retries on transient errors; a load cut off midway can be
 run again and ends with the same graph.
 """
@@ -20,7 +21,7 @@ from neo4j import exceptions as neo4j_errors
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import LABELS, STATED, ApplyResult, GraphDump, Record, Source, Stats
 
-BATCH = 5_000
+BATCH = 1_000  # measured: larger batches are slower on this statement shape (bench/load.py)
 T = TypeVar("T")
 
 # Indexes the queries rely on, beside the key constraint every label has.
@@ -35,53 +36,59 @@ INDEXES = (
 )
 
 
-def _src_union(var: str) -> str:
-    return f"CASE WHEN {var}._src IS NULL THEN [$tag] WHEN $tag IN {var}._src THEN {var}._src ELSE {var}._src + $tag END"
+def _add_tag(var: str) -> str:
+    """Add the load's provenance tag to ``var._src`` only when it is missing (no needless write)."""
+    return (
+        f"FOREACH (_ IN CASE WHEN NOT $tag IN coalesce({var}._src, []) THEN [1] ELSE [] END |"
+        f" SET {var}._src = coalesce({var}._src, []) + $tag)"
+    )
 
 
-def write_statement(label: str) -> str:
-    """Return the Cypher that merges a batch of ``label`` records (``$rows``)."""
-    stated = STATED[label]
-    lines = [
+def node_statement(label: str) -> str:
+    """Merge a batch of ``label`` records (``$rows``); return the keys of records that changed."""
+    return "\n".join([
         "UNWIND $rows AS row",
         f"MERGE (n:`{label}` {{key: row.key}})",
-        f"WITH n, row, n._h IS NULL AS created, coalesce(n._h, '') <> row.h AS changed, {_src_union('n')} AS src",
-    ]
-    if stated:
-        types = "|".join(f"`{t}`" for t in stated)
-        lines += [
-            "CALL (n, changed) {",
-            "  WITH n WHERE changed",
-            f"  MATCH (n)-[r:{types}]->() WHERE r.method IS NULL",
-            "  DELETE r",
-            "}",
-        ]
-    lines += [
+        "WITH n, row, n._h IS NULL AS created, coalesce(n._h, '') <> row.h AS changed, n._src AS src",
         "FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |",
-        "  SET n = row.props SET n.key = row.key, n._h = row.h, n._at = $at)",
-        "SET n._src = src",
-    ]
-    for rel_type, target in stated.items():
-        lines += [
-            "WITH n, row, created, changed",
-            "CALL (n, row) {",
-            f"  UNWIND row.edges.`{rel_type}` AS e",
-            f"  MERGE (m:`{target}` {{key: e.k}})",
-            "  ON CREATE SET m._src = [$tag], m._at = $at",
-            f"  ON MATCH SET m._src = {_src_union('m')}",
-            "  SET m += e.p",
-            f"  MERGE (n)-[r:`{rel_type}`]->(m)",
-            f"  SET r._src = {_src_union('r')}",
-            "}",
-        ]
-    lines.append(
-        "RETURN sum(CASE WHEN created THEN 1 ELSE 0 END) AS created, "
-        "sum(CASE WHEN changed AND NOT created THEN 1 ELSE 0 END) AS updated, count(*) AS total"
+        "  SET n = row.props SET n.key = row.key, n._h = row.h, n._at = $at, n._src = coalesce(src, []))",
+        _add_tag("n"),
+        "RETURN sum(CASE WHEN created THEN 1 ELSE 0 END) AS created,",
+        "       collect(CASE WHEN changed AND NOT created THEN row.key END) AS updated,",
+        "       count(*) AS total",
+    ])
+
+
+def delete_statement(label: str) -> str:
+    """Delete the relationships the earlier versions of changed records (``$keys``) stated."""
+    types = "|".join(f"`{t}`" for t in STATED[label])
+    return (
+        f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}})-[r:{types}]->() "
+        "WHERE r.method IS NULL DELETE r"
     )
-    return "\n".join(lines)
 
 
-WRITE = {label: write_statement(label) for label in LABELS}
+def edge_statement(label: str, rel_type: str, with_props: bool) -> str:
+    """Merge stated relationships (``$rows`` of ``{s, k, p}``) and their target nodes."""
+    target = STATED[label][rel_type]
+    return "\n".join([
+        "UNWIND $rows AS e",
+        f"MATCH (n:`{label}` {{key: e.s}})",
+        f"MERGE (m:`{target}` {{key: e.k}})",
+        "ON CREATE SET m._src = [$tag], m._at = $at",
+        _add_tag("m"),
+        *(["SET m += e.p"] if with_props else []),
+        f"MERGE (n)-[r:`{rel_type}`]->(m)",
+        _add_tag("r"),
+    ])
+
+
+NODE_WRITE = {label: node_statement(label) for label in LABELS}
+DELETE_STATED = {label: delete_statement(label) for label in LABELS if STATED[label]}
+EDGE_WRITE = {
+    (label, rel_type, with_props): edge_statement(label, rel_type, with_props)
+    for label in LABELS for rel_type in STATED[label] for with_props in (False, True)
+}
 
 
 def _plain(value: Any) -> Any:
@@ -95,11 +102,27 @@ def content_hash(props: dict[str, Any]) -> str:
 
 
 def _row(rec: Record) -> dict[str, Any]:
-    edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for e in rec.edges:
-        edges[e.type].append({"k": e.key, "p": dict(e.props) if e.props else {}})
     props = {k: _plain(v) for k, v in rec.props.items()}
-    return {"key": rec.key, "h": content_hash(props), "props": props, "edges": edges}
+    return {"key": rec.key, "h": content_hash(props), "props": props}
+
+
+def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], tag: str, at: str) -> ApplyResult:
+    """Write one batch in one transaction: nodes, then stale relationships out, then relationships in."""
+    rows = [_row(r) for r in records]
+    rec = tx.run(NODE_WRITE[label], rows=rows, tag=tag, at=at).single(strict=True)
+    if rec["updated"] and label in DELETE_STATED:
+        tx.run(DELETE_STATED[label], keys=rec["updated"]).consume()
+    edges: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        for e in r.edges:
+            if e.props:
+                edges[(e.type, True)].append({"s": r.key, "k": e.key, "p": dict(e.props)})
+            else:
+                edges[(e.type, False)].append({"s": r.key, "k": e.key})
+    for (rel_type, with_props), edge_rows in edges.items():
+        tx.run(EDGE_WRITE[(label, rel_type, with_props)], rows=edge_rows, tag=tag, at=at).consume()
+    updated = len(rec["updated"])
+    return ApplyResult(created=rec["created"], updated=updated, unchanged=rec["total"] - rec["created"] - updated)
 
 
 class Neo4jStore:
@@ -206,15 +229,19 @@ class Neo4jStore:
             by_label[rec.label].append(rec)
         for label, recs in by_label.items():
             for chunk in _chunks(recs, BATCH):
-                rows = [_row(r) for r in chunk]
-                (rec,) = self.write(WRITE[label], rows=rows, tag=source.tag, at=source.loaded_at)
-                result.created += rec["created"]
-                result.updated += rec["updated"]
-                result.unchanged += rec["total"] - rec["created"] - rec["updated"]
+                result.add(self._guard(self._write_chunk, label, chunk, source))
         return result
+
+    def _write_chunk(self, label: str, chunk: Sequence[Record], source: Source) -> ApplyResult:
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(_write_batch, label, chunk, source.tag, source.loaded_at)
 
     def commit(self) -> None:
         """Nothing to do: every batch was committed in its own transaction."""
+
+    def checkpoint(self, force: bool = False) -> bool:
+        """Nothing to do: the server keeps its own checkpoints."""
+        return False
 
     def stats(self) -> Stats:
         nodes = {}

@@ -28,6 +28,9 @@ class Store(Protocol):
     def commit(self) -> None:
         """Make what was applied durable."""
 
+    def checkpoint(self, force: bool = False) -> bool:
+        """Compact what was committed so that reopening is fast (after a load); return whether it did."""
+
     def stats(self) -> Stats:
         """Count nodes by label and relationships by type."""
 

@@ -29,6 +29,7 @@ _ORDER = {name: i for i, name in enumerate(RECORD_TYPES)}
 class Applier(Protocol):
     def apply(self, records: Sequence[Record], source: Source) -> ApplyResult: ...
     def commit(self) -> None: ...
+    def checkpoint(self, force: bool = False) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -130,6 +131,8 @@ def load(
         report.files.append(summary)
         if on_file:
             on_file(summary)
+    if store is not None:
+        store.checkpoint()
     return report
 
 

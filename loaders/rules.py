@@ -19,6 +19,7 @@ from graph.model import EdgeRef, Record, composite_key
 MAX_TEXT = 65_536  # characters in one field; a longer one is usually a stray quote swallowing lines
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
+_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 
 
 class FieldError(ValueError):
@@ -32,6 +33,8 @@ class FieldError(ValueError):
 
 # -- value parsers: raw text in, canonical value out (or ValueError) ------------------------------
 def text(value: str) -> str:
+    if len(value) <= MAX_TEXT and not _SUSPECT.search(value):
+        return value
     if len(value) > MAX_TEXT:
         raise ValueError(
             f"is {len(value):,} characters long, over the limit of {MAX_TEXT:,} (a stray quote may have joined several lines)"
@@ -151,6 +154,17 @@ class RecordType:
         errors: list[FieldError] = []
         for f in self.fields:
             v = raw.get(f.name)
+            if type(v) is str and not f.is_list:  # the common case, kept short
+                if not v or v.isspace():
+                    if f.required:
+                        errors.append(FieldError(f.name, "is required but empty"))
+                    continue
+                try:
+                    c = f.parse(v)
+                    values[f.name] = c.strip() if f.parse is text else c
+                except (ValueError, InvalidIdentifier) as exc:
+                    errors.append(FieldError(f.name, _reason(f, exc)))
+                continue
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 v = str(v)
             elif isinstance(v, list) and not f.is_list:
@@ -165,7 +179,7 @@ class RecordType:
             elif f.is_list:
                 parts = _split(v)
             else:
-                parts = [v] if v.strip() else []
+                parts = [str(v)] if str(v).strip() else []
             if not parts:
                 if f.required:
                     errors.append(FieldError(f.name, "is required but empty" if v is not None else "is required but missing"))
@@ -182,16 +196,18 @@ class RecordType:
                     c = f.parse(parts[0])
                     values[f.name] = c.strip() if isinstance(c, str) and f.parse is text else c
             except (ValueError, InvalidIdentifier) as exc:
-                reason = str(exc)
-                if f.parse is text or f.parse is quantity or f.parse is hs_code:
-                    reason = f"{f.name} {reason}"
-                errors.append(FieldError(f.name, reason))
+                errors.append(FieldError(f.name, _reason(f, exc)))
         if errors:
             return None, errors
         try:
             return self.build(values), []
         except FieldError as exc:
             return None, [exc]
+
+
+def _reason(f: Field, exc: Exception) -> str:
+    """Identifier errors name the value already; plain-text rules are prefixed with the field."""
+    return f"{f.name} {exc}" if f.parse in (text, quantity, hs_code) else str(exc)
 
 
 def _props(values: dict[str, Any]) -> dict[str, Any]:

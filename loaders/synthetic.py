@@ -362,7 +362,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
             detect = {"documentary": 0.25, "physical": 0.7, "laboratory": 0.95}[kind]
             bad_lines = [(f, p, b) for f, p, u, b in lines if u]
             found = bool(bad_lines) and r.random() < detect
-            insp_id = f"{cc}-INSP-{len(rows['eu-inspections']) + 1:07d}"
+            insp_id = f"{cc}-INSP-{seed % 1000:03d}-{len(rows['eu-inspections']) + 1:07d}"
             inspected = arrived + timedelta(days=r.randint(0, 5))
             rows["eu-inspections"].append({"inspection_id": insp_id, "mrn": mrn, "authority": EU_AUTHORITIES[cc],
                                            "inspected_on": inspected.isoformat(), "kind": kind,
@@ -370,17 +370,17 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
             if found:
                 f, p, batch = r.choice(bad_lines)
                 n_findings += 1
-                fid = f"F-{cc}-{n_findings:07d}"
+                fid = f"F-{cc}-{seed % 1000:03d}-{n_findings:07d}"
                 rows["eu-findings"].append(_finding(r, fid, inspected, cc, p, batch, insp_id, mrn, border=True))
                 truth_findings[fid] = {"uscc": f.uscc, "border": True, "mrn": mrn}
     # Market findings: products found in shops, traced only by what is printed on them.
-    for _ in range(max(2, len(shipped_unsafe) // 25)):
+    for _ in range(max(2, len(shipped_unsafe) // 25) if shipped_unsafe else 0):
         f, p, batch, arrived_on = r.choice(shipped_unsafe)
         n_findings += 1
-        found = date.fromisoformat(arrived_on) + timedelta(days=r.randint(20, 200))
+        on_market = date.fromisoformat(arrived_on) + timedelta(days=r.randint(20, 200))
         cc = r.choice(["NL", "DE", "BE", "FR", "SE", "DK", "CZ", "HU"])
-        fid = f"F-{cc}-{n_findings:07d}"
-        rows["eu-findings"].append(_finding(r, fid, found, cc, p, batch, "", "", border=False))
+        fid = f"F-{cc}-{seed % 1000:03d}-{n_findings:07d}"
+        rows["eu-findings"].append(_finding(r, fid, on_market, cc, p, batch, "", "", border=False))
         truth_findings[fid] = {"uscc": f.uscc, "border": False}
     # AQSIQ answers part of the findings.
     by_uscc = {f.uscc: f for f in factories}
@@ -423,8 +423,8 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
         "duplicate_factories": {d.uscc: d.duplicate_of for d in duplicates},
         "office_strictness": {o: round(s, 3) for o, s in strictness.items()},
     }
-    with open(out / "ground-truth.json", "w", encoding="utf-8") as f:
-        json.dump(truth, f, ensure_ascii=False)
+    with open(out / "ground-truth.json", "w", encoding="utf-8") as fh:
+        json.dump(truth, fh, ensure_ascii=False)
     return {name: len(v) for name, v in rows.items()}
 
 

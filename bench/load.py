@@ -1,0 +1,215 @@
+"""Load benchmark: rows/s, peak RSS, size on disk and reopen time, beside the floor of each store.
+
+    python bench/load.py [--sizes 100000,1000000] [--neo4j] [--out bench/out]
+
+For each size (number of CN export shipments) it generates the demo files once (cached in
+``--out``), then, each in a fresh process so that peak RSS is its own:
+
+* **embedded** — ``loaders.load`` into a new embedded store (validation, provenance, durability);
+  then the reopen time of that store and its size on disk;
+* **networkx floor** — the same CSV files read with ``csv.DictReader`` into a bare ``nx.DiGraph``
+  (no validation, no provenance, nothing written): what Python and networkx cost on their own;
+* with ``--neo4j`` (``NEO4J_URI`` set, or a server started by ``deploy/neo4j/server.sh``):
+  **neo4j** — ``loaders.load`` into the Neo4j store, and **bare driver** — the same rows sent as
+  ``UNWIND $rows CREATE (n:Label) SET n = row`` in batches of the same size, the floor.
+
+Prints a table, and the ratios against the floors measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TOP))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _rows(data: Path) -> int:
+    return sum(max(sum(1 for _ in open(f, "rb")) - 1, 0) for f in data.glob("*.csv"))
+
+
+# -- workers (each runs in its own process) -------------------------------------------------------
+def work_embedded(data: str, store: str) -> dict:
+    from graph.memory import MemoryStore
+    from loaders.load import load
+
+    t = time.perf_counter()
+    with MemoryStore(store) as s:
+        report = load(s, [data])
+        stats = s.stats()
+    secs = time.perf_counter() - t
+    return {"rows": sum(f.read for f in report.files), "secs": secs, "rss_mb": _rss_mb(),
+            "nodes": stats.node_total, "rels": stats.relationship_total, "disk": _du(Path(store))}
+
+
+def work_reopen(store: str) -> dict:
+    from graph.memory import MemoryStore
+
+    t = time.perf_counter()
+    s = MemoryStore(store, readonly=True)
+    secs = time.perf_counter() - t
+    n = s.graph.number_of_nodes()
+    return {"secs": secs, "nodes": n, "rss_mb": _rss_mb()}
+
+
+def work_floor(data: str) -> dict:
+    """The same files into a bare networkx graph: node per row, edge per reference."""
+    import csv
+
+    import networkx as nx
+
+    refs = {
+        "cn-products": [("manufacturer_uscc", "M")], "cn-shipments": [("exporter_uscc", "E"), ("containers", "C")],
+        "cn-shipment-lines": [("declaration_no", "S")], "cn-certificates": [("declaration_no", "S"), ("issuer", "O")],
+        "cn-investigations": [("finding_id", "F")], "eu-arrivals": [("containers", "C"), ("importer_eori", "I")],
+        "eu-inspections": [("mrn", "A"), ("authority", "O")], "eu-findings": [("inspection_id", "N"), ("mrn", "A")],
+    }
+    t = time.perf_counter()
+    g = nx.DiGraph()
+    rows = 0
+    for f in sorted(Path(data).glob("*.csv")):
+        name = f.stem
+        with open(f, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            key = reader.fieldnames[0]
+            for i, row in enumerate(reader):
+                rows += 1
+                nid = f"{name}:{row[key]}:{i}" if name == "cn-shipment-lines" else f"{name}:{row[key]}"
+                g.add_node(nid, **row)
+                for field, label in refs.get(name, ()):
+                    for v in row[field].split(";"):
+                        if v:
+                            g.add_edge(nid, f"{label}:{v}", type=field)
+    secs = time.perf_counter() - t
+    return {"rows": rows, "secs": secs, "rss_mb": _rss_mb(), "nodes": g.number_of_nodes(), "rels": g.number_of_edges()}
+
+
+def _neo4j_env() -> tuple[str, str, str]:
+    return os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")
+
+
+def work_neo4j(data: str) -> dict:
+    from graph.neo4j import Neo4jStore
+    from loaders.load import load
+
+    with Neo4jStore(*_neo4j_env()) as s:
+        s.clear()
+        t = time.perf_counter()
+        report = load(s, [data])
+        secs = time.perf_counter() - t
+        stats = s.stats()
+        s.clear()
+    return {"rows": sum(f.read for f in report.files), "secs": secs, "nodes": stats.node_total, "rels": stats.relationship_total}
+
+
+def work_bare_driver(data: str) -> dict:
+    import csv
+
+    from neo4j import GraphDatabase
+
+    from graph.neo4j import BATCH
+
+    uri, user, pw = _neo4j_env()
+    rows = 0
+    wipe = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+    with GraphDatabase.driver(uri, auth=(user, pw)) as driver:
+        with driver.session() as session:
+            session.run(wipe).consume()  # IN TRANSACTIONS needs an implicit transaction
+        t = time.perf_counter()
+        for f in sorted(Path(data).glob("*.csv")):
+            label = "Bare_" + f.stem.replace("-", "_")
+            with open(f, encoding="utf-8", newline="") as fh:
+                reader = csv.DictReader(fh)
+                batch: list[dict] = []
+                for row in reader:
+                    batch.append(row)
+                    rows += 1
+                    if len(batch) >= BATCH:
+                        driver.execute_query(f"UNWIND $rows AS row CREATE (n:`{label}`) SET n = row", rows=batch)
+                        batch = []
+                if batch:
+                    driver.execute_query(f"UNWIND $rows AS row CREATE (n:`{label}`) SET n = row", rows=batch)
+        secs = time.perf_counter() - t
+        with driver.session() as session:
+            session.run(wipe).consume()
+    return {"rows": rows, "secs": secs}
+
+
+WORKERS = {"embedded": work_embedded, "reopen": work_reopen, "floor": work_floor, "neo4j": work_neo4j,
+           "bare_driver": work_bare_driver}
+
+
+def run_worker(name: str, *args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--worker", name, *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--neo4j", action="store_true", help="also load into Neo4j (NEO4J_URI must be set)")
+    ap.add_argument("--neo4j-sizes", default=None, help="sizes for Neo4j (default: --sizes)")
+    ap.add_argument("--out", default=str(TOP / "bench" / "out"))
+    ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        name, *rest = args.worker
+        print(json.dumps(WORKERS[name](*rest)))
+        return
+
+    from loaders.synthetic import generate
+
+    out = Path(args.out)
+    neo_sizes = {int(s) for s in (args.neo4j_sizes or args.sizes).split(",")} if args.neo4j else set()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    for size in (int(s) for s in args.sizes.split(",")):
+        data = out / f"data-{size}"
+        if not (data / "ground-truth.json").exists():
+            t = time.perf_counter()
+            generate(data, shipments=size, seed=42)
+            print(f"generated {size:,} shipments in {time.perf_counter() - t:.0f} s")
+        rows = _rows(data)
+        store = out / f"store-{size}"
+        subprocess.run(["rm", "-rf", str(store)], check=True)
+        emb = run_worker("embedded", str(data), str(store))
+        reopen = run_worker("reopen", str(store))
+        floor = run_worker("floor", str(data))
+        elements = emb["nodes"] + emb["rels"]
+        print(f"\n== {size:,} shipments: {rows:,} rows; graph of {emb['nodes']:,} nodes + {emb['rels']:,} relationships")
+        print(f"{'':22}{'rows/s':>10}{'secs':>9}{'peak RSS MB':>13}{'B/element':>11}")
+        for name, r in (("embedded store", emb), ("networkx floor", floor)):
+            el = r["nodes"] + r["rels"]
+            print(f"{name:22}{r['rows'] / r['secs']:>10,.0f}{r['secs']:>9.1f}{r['rss_mb']:>13,.0f}{r['rss_mb'] * 2**20 / el:>11,.0f}")
+        print(f"embedded / floor: speed {emb['secs'] and (emb['rows'] / emb['secs']) / (floor['rows'] / floor['secs']):.2f}, "
+              f"memory {emb['rss_mb'] / floor['rss_mb']:.2f}")
+        print(f"size on disk {emb['disk'] / 2**20:,.0f} MB ({emb['disk'] / elements:.0f} B/element); "
+              f"reopen {reopen['secs']:.1f} s (peak RSS {reopen['rss_mb']:,.0f} MB)")
+        if size in neo_sizes:
+            neo = run_worker("neo4j", str(data))
+            bare = run_worker("bare_driver", str(data))
+            print(f"{'neo4j store':22}{neo['rows'] / neo['secs']:>10,.0f}{neo['secs']:>9.1f}")
+            print(f"{'bare driver CREATE':22}{bare['rows'] / bare['secs']:>10,.0f}{bare['secs']:>9.1f}")
+            print(f"neo4j / bare driver: {(neo['rows'] / neo['secs']) / (bare['rows'] / bare['secs']):.2f}; "
+                  f"same counts as embedded: {neo['nodes'] == emb['nodes'] and neo['rels'] == emb['rels']}")
+        subprocess.run(["rm", "-rf", str(store)], check=True)
+
+
+if __name__ == "__main__":
+    main()
