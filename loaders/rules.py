@@ -210,29 +210,25 @@ def _reason(f: Field, exc: Exception) -> str:
     return f"{f.name} {exc}" if f.parse in (text, quantity, hs_code) else str(exc)
 
 
-def _props(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v not in ("", ())}
-
-
 
 # -- the record types --------------------------------------------------------------------------------
 def _manufacturer(v: dict[str, Any]) -> Record:
-    return Record(m.MANUFACTURER, v["uscc"], _props(v))
+    return Record(m.MANUFACTURER, v["uscc"], v)
 
 
 def _exporter(v: dict[str, Any]) -> Record:
-    return Record(m.EXPORTER, v["uscc"], _props(v))
+    return Record(m.EXPORTER, v["uscc"], v)
 
 
 def _product(v: dict[str, Any]) -> Record:
     key = composite_key(v["manufacturer_uscc"], v["model"])
-    return Record(m.PRODUCT, key, _props(v), (EdgeRef("MADE_BY", m.MANUFACTURER, v["manufacturer_uscc"]),))
+    return Record(m.PRODUCT, key, v, (EdgeRef("MADE_BY", m.MANUFACTURER, v["manufacturer_uscc"]),))
 
 
 def _shipment(v: dict[str, Any]) -> Record:
     edges = [EdgeRef("EXPORTED_BY", m.EXPORTER, v["exporter_uscc"])]
     edges += [EdgeRef("IN_CONTAINER", m.CONTAINER, c) for c in v["containers"]]
-    return Record(m.SHIPMENT, v["declaration_no"], _props(v), tuple(edges))
+    return Record(m.SHIPMENT, v["declaration_no"], v, tuple(edges))
 
 
 def _line(v: dict[str, Any]) -> Record:
@@ -242,7 +238,7 @@ def _line(v: dict[str, Any]) -> Record:
     return Record(
         m.SHIPMENT_LINE,
         key,
-        _props(v),
+        v,
         (EdgeRef("LINE_OF", m.SHIPMENT, v["declaration_no"]), EdgeRef("OF_PRODUCT", m.PRODUCT, product, stub)),
     )
 
@@ -252,7 +248,7 @@ def _certificate(v: dict[str, Any]) -> Record:
         EdgeRef("COVERS", m.SHIPMENT, v["declaration_no"]),
         EdgeRef("ISSUED_BY", m.OFFICE, v["issuer"], {"name": v["issuer"], "side": "cn"}),
     )
-    return Record(m.CERTIFICATE, v["certificate_no"], _props(v), edges)
+    return Record(m.CERTIFICATE, v["certificate_no"], v, edges)
 
 
 def _investigation(v: dict[str, Any]) -> Record:
@@ -261,7 +257,7 @@ def _investigation(v: dict[str, Any]) -> Record:
     edges = [EdgeRef("INVESTIGATES", m.FINDING, v["finding_id"])]
     if v.get("manufacturer_uscc"):
         edges.append(EdgeRef("CONCERNS_FACTORY", m.MANUFACTURER, v["manufacturer_uscc"]))
-    return Record(m.INVESTIGATION, v["finding_id"], _props(v), tuple(edges))
+    return Record(m.INVESTIGATION, v["finding_id"], v, tuple(edges))
 
 
 def _arrival(v: dict[str, Any]) -> Record:
@@ -269,7 +265,7 @@ def _arrival(v: dict[str, Any]) -> Record:
     edges.append(
         EdgeRef("IMPORTED_BY", m.IMPORTER, v["importer_eori"], {"eori": v["importer_eori"], "name": v["importer_name"]})
     )
-    return Record(m.ARRIVAL, v["mrn"], _props(v), tuple(edges))
+    return Record(m.ARRIVAL, v["mrn"], v, tuple(edges))
 
 
 def _inspection(v: dict[str, Any]) -> Record:
@@ -277,7 +273,7 @@ def _inspection(v: dict[str, Any]) -> Record:
         EdgeRef("CHECKED", m.ARRIVAL, v["mrn"]),
         EdgeRef("PERFORMED_BY", m.OFFICE, v["authority"], {"name": v["authority"], "side": "eu"}),
     )
-    return Record(m.INSPECTION, v["inspection_id"], _props(v), edges)
+    return Record(m.INSPECTION, v["inspection_id"], v, edges)
 
 
 def _finding(v: dict[str, Any]) -> Record:
@@ -286,7 +282,7 @@ def _finding(v: dict[str, Any]) -> Record:
         edges.append(EdgeRef("FOUND_IN", m.INSPECTION, v["inspection_id"]))
     if v.get("mrn"):
         edges.append(EdgeRef("CONCERNS", m.ARRIVAL, v["mrn"]))
-    return Record(m.FINDING, v["finding_id"], _props(v), tuple(edges))
+    return Record(m.FINDING, v["finding_id"], v, tuple(edges))
 
 
 _key = text  # an identifier of one side's own scheme: any text without control characters
