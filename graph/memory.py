@@ -1,7 +1,8 @@
 """The embedded store: a networkx graph in this process, durable in one directory.
 
-On disk the store is a snapshot (``graph.pickle``) and a write-ahead log (``wal.log``). A commit
-appends one framed, checksummed record to the log and fsyncs it. A checkpoint (at the end of each
+On disk the store is a snapshot (``graph.pickle``) and a write-ahead log (``wal.log``). A small commit
+appends one framed, checksummed record to the log and fsyncs it; a commit large next to the graph
+writes a new snapshot instead. A checkpoint (at the end of each
 load, when the log has grown next to the snapshot) writes a whole new snapshot beside the old one,
 renames it into place and empties the log, so that reopening stays fast. Opening
 reads the snapshot and replays the log records written after it; a torn record at the end of the
@@ -93,9 +94,11 @@ class MemoryStore:
         self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
         self._pending: list[tuple[Source, list[Record]]] = []
         self._pending_rows = 0
+        self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
         self.seq = 0
         self.graph: nx.DiGraph = nx.DiGraph()
         self._read()
+        self._committed_nodes = self.graph.number_of_nodes()
 
     # -- durability ---------------------------------------------------------------------------------
     def _take_lock(self) -> None:
@@ -167,20 +170,30 @@ class MemoryStore:
                 os.fsync(f.fileno())
 
     def commit(self) -> None:
-        """Make every record applied since the last commit durable."""
+        """Make every record applied since the last commit durable.
+
+        Small commits append one record to the log. A commit that is large next to the graph
+        writes a new snapshot instead: cheaper than logging its records, and the records need not
+        be kept in memory until then.
+        """
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
-        if not self._pending:
+        if not self._pending and not self._snapshot_due:
             return
         self.seq += 1
-        batches = [(source, [_encode(r) for r in records]) for source, records in self._pending]
-        payload = pickle.dumps((self.seq, batches), protocol=pickle.HIGHEST_PROTOCOL)
-        with open(self.path / WAL, "ab") as f:
-            f.write(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
-            f.flush()
-            os.fsync(f.fileno())
+        if self._snapshot_due:
+            self._write_snapshot()
+        else:
+            batches = [(source, [_encode(r) for r in records]) for source, records in self._pending]
+            payload = pickle.dumps((self.seq, batches), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(self.path / WAL, "ab") as f:
+                f.write(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+                f.flush()
+                os.fsync(f.fileno())
         self._pending = []
         self._pending_rows = 0
+        self._snapshot_due = False
+        self._committed_nodes = self.graph.number_of_nodes()
 
     def checkpoint(self, force: bool = False) -> bool:
         """Fold the log into a new snapshot when it has grown to a quarter of it; return whether it did."""
@@ -214,7 +227,7 @@ class MemoryStore:
 
     def rollback(self) -> None:
         """Forget uncommitted records by reading the last committed state again."""
-        self._pending, self._pending_rows = [], 0
+        self._pending, self._pending_rows, self._snapshot_due = [], 0, False
         self.graph = nx.DiGraph()
         self._src_pool.clear()
         self._edge_pool.clear()
@@ -239,8 +252,16 @@ class MemoryStore:
             raise StoreError(f"the store {self.path} was opened read-only")
         records = list(records)
         result = self._apply(records, source)
-        self._pending.append((source, records))
+        # The graph holds no reference cycles: keep the collector from scanning it again and again.
+        gc.freeze()
         self._pending_rows += len(records)
+        if self._snapshot_due:
+            return result
+        if self._pending_rows * 4 >= max(self._committed_nodes, 1000):
+            self._snapshot_due = True
+            self._pending = []
+        else:
+            self._pending.append((source, records))
         return result
 
     def _intern_src(self, src: frozenset[str]) -> frozenset[str]:
@@ -267,41 +288,32 @@ class MemoryStore:
         tag = source.tag
         at = source.loaded_at
         result = ApplyResult()
+        only_tag = self._with_tag(None, tag)
+        grown: dict[frozenset[str], frozenset[str]] = {}  # provenance sets with this tag added
 
-        def touch(nid: str, props: Any) -> None:
-            attrs = nodes.get(nid)
-            if attrs is None:
-                attrs = dict(props) if props else {}
-                attrs["_src"] = self._with_tag(None, tag)
-                attrs["_at"] = at
-                nodes[nid] = attrs
-                succ[nid] = {}
-                pred[nid] = {}
-                return
-            attrs["_src"] = self._with_tag(attrs["_src"], tag)
-            if props:
-                for k, v in props.items():
-                    if attrs.get(k) != v:
-                        attrs[k] = v
-                        attrs["_at"] = at
+        def tagged(src: frozenset[str]) -> frozenset[str]:
+            out = grown.get(src)
+            if out is None:
+                out = grown[src] = self._with_tag(src, tag)
+            return out
 
         for rec in records:
-            nid = node_id(rec.label, rec.key)
+            nid = f"{rec.label}:{rec.key}"
             attrs = nodes.get(nid)
             if attrs is None:
                 attrs = dict(rec.props)
-                attrs["_src"] = self._with_tag(None, tag)
+                attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
                 succ[nid] = {}
                 pred[nid] = {}
                 result.created += 1
-                changed = True
             else:
                 own = {k: v for k, v in attrs.items() if k[0] != "_"}
-                changed = own != rec.props
-                src = self._with_tag(attrs["_src"], tag)
-                if changed:
+                src = attrs["_src"]
+                if tag not in src:
+                    src = tagged(src)
+                if own != rec.props:
                     attrs.clear()
                     attrs.update(rec.props)
                     attrs["_at"] = at
@@ -316,17 +328,37 @@ class MemoryStore:
                 attrs["_src"] = src
             out = succ[nid]
             for edge in rec.edges:
-                tid = node_id(edge.label, edge.key)
-                touch(tid, edge.props)
+                tid = f"{edge.label}:{edge.key}"
+                target = nodes.get(tid)
+                if target is None:  # a reference to a record not loaded yet
+                    target = dict(edge.props) if edge.props else {}
+                    target["_src"] = only_tag
+                    target["_at"] = at
+                    nodes[tid] = target
+                    succ[tid] = {}
+                    pred[tid] = {}
+                else:
+                    tsrc = target["_src"]
+                    if tag not in tsrc:
+                        target["_src"] = tagged(tsrc)
+                    if edge.props:
+                        for k, v in edge.props.items():
+                            if target.get(k) != v:
+                                target[k] = v
+                                target["_at"] = at
                 old = out.get(tid)
-                if old is not None and old["type"] != edge.type:
-                    raise StoreError(
-                        f"{nid} already has a {old['type']} relationship to {tid}; cannot add {edge.type}"
-                    )
-                data = self._edge_attrs(edge.type, self._with_tag(old["_src"] if old else None, tag))
-                if data is not old:
-                    out[tid] = data
-                    pred[tid][nid] = data
+                if old is None:
+                    data = self._edge_attrs(edge.type, only_tag)
+                else:
+                    if old["type"] != edge.type:
+                        raise StoreError(
+                            f"{nid} already has a {old['type']} relationship to {tid}; cannot add {edge.type}"
+                        )
+                    if tag in old["_src"]:
+                        continue
+                    data = self._edge_attrs(edge.type, tagged(old["_src"]))
+                out[tid] = data
+                pred[tid][nid] = data
         return result
 
     def set_link(self, rel_type: str, start: str, end: str, props: dict[str, Any]) -> None:

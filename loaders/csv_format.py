@@ -37,6 +37,7 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
         if missing:
             raise FileProblem(1, missing[0], f"the header has no column {', '.join(missing)} (required)")
         width = len(names)
+        all_named = all(names)
         start = reader.line_num + 1
         while True:
             try:
@@ -57,4 +58,4 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 yield Row(line, error=f"has {len(cells)} cells but the header names {width} columns")
                 continue
-            yield Row(line, {n: c for n, c in zip(names, cells) if n})
+            yield Row(line, dict(zip(names, cells)) if all_named else {n: c for n, c in zip(names, cells) if n})

@@ -1,8 +1,8 @@
 """Load exchange files into a store: find them, read them, check every row, and report.
 
-Every row either lands or is reported with file, line, field and reason. Each file is committed
-when it has been read through, so a load cut off midway keeps every file committed before it and
-can simply be run again (loads are idempotent).
+Every row either lands or is reported with file, line, field and reason. A load commits once, at
+its end (the Neo4j store also commits every batch on its own); a load cut off midway leaves what
+earlier loads committed and can simply be run again (loads are idempotent).
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ def load(
         if on_file:
             on_file(summary)
     if store is not None:
+        store.commit()
         store.checkpoint()
     return report
 
@@ -193,8 +194,6 @@ def _load_file(
     finally:
         raw.close()
     flush()
-    if store is not None:
-        store.commit()
     if on_progress:
         on_progress(path, total, total)
     return summary

@@ -152,18 +152,20 @@ class RecordType:
         """Check one row; return its record, or ``None`` and every field that breaks a rule."""
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
+        get = raw.get
         for f in self.fields:
-            v = raw.get(f.name)
+            name = f.name
+            v = get(name)
             if type(v) is str and not f.is_list:  # the common case, kept short
                 if not v or v.isspace():
                     if f.required:
-                        errors.append(FieldError(f.name, "is required but empty"))
+                        errors.append(FieldError(name, "is required but empty"))
                     continue
+                parse = f.parse
                 try:
-                    c = f.parse(v)
-                    values[f.name] = c.strip() if f.parse is text else c
+                    values[name] = text(v).strip() if parse is text else parse(v)
                 except (ValueError, InvalidIdentifier) as exc:
-                    errors.append(FieldError(f.name, _reason(f, exc)))
+                    errors.append(FieldError(name, _reason(f, exc)))
                 continue
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 v = str(v)

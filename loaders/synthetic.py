@@ -205,8 +205,9 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
     cores_used: set[str] = set()
     for i in range(n_factories):
         region = r.choice(REGIONS)
-        while True:
-            trade = "".join(r.sample(NAME_CHARS, 2))
+        for attempt in range(1000):
+            # two-character trade names while they last, then three (real ones are both)
+            trade = "".join(r.sample(NAME_CHARS, 2 if attempt < 20 else 3))
             core = _pinyin(trade)
             if core not in cores_used:
                 cores_used.add(core)
@@ -245,6 +246,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
         dup = Factory(g.uscc(f.region[6]), f.name_zh.replace(f.region[4], "") if f.region[4] else f.name_zh + "（一厂）",
                       f.core, f.region, f.suffix_en, f.unsafe_rate, spellings=f.spellings, duplicate_of=f.uscc)
         duplicates.append(dup)
+    second_registration = {d.duplicate_of: d for d in duplicates if d.duplicate_of}
 
     # -- exporters: trading companies for several factories, and factories exporting themselves -----
     exporters: list[Exporter] = []
@@ -309,8 +311,8 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
         })
         for f, p, _, batch in lines:
             reg = f
-            if f.uscc in {d.duplicate_of for d in duplicates} and r.random() < 0.3:
-                reg = next(d for d in duplicates if d.duplicate_of == f.uscc)
+            if f.uscc in second_registration and r.random() < 0.3:
+                reg = second_registration[f.uscc]
             rows["cn-shipment-lines"].append({"declaration_no": decl, "manufacturer_uscc": reg.uscc,
                                               "model": p["model"], "quantity": r.choice([240, 480, 960, 1200, 2400, 5000]),
                                               "batch": batch})

@@ -37,3 +37,20 @@ def test_valid_identifiers_come_back_canonical():
 def test_invalid_identifiers_say_why(clean, value, message):
     with pytest.raises(InvalidIdentifier, match=message.replace("(", r"\(").replace(")", r"\)")):
         clean(value)
+
+
+def test_the_fast_container_check_agrees_with_stdnum():
+    import random
+
+    from stdnum import iso6346
+
+    rng = random.Random(1)
+    for _ in range(5000):
+        body = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3)) + rng.choice("UJZ")
+        body += f"{rng.randrange(10**6):06d}"
+        assert ids.iso6346_check_digit(body) == iso6346.calc_check_digit(body)
+        good = body + iso6346.calc_check_digit(body)
+        assert ids.clean_container(good) == good
+        bad = body + str((int(good[-1]) + 1) % 10)
+        with pytest.raises(InvalidIdentifier):
+            ids.clean_container(bad)
