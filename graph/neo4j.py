@@ -53,7 +53,7 @@ def node_statement(label: str) -> str:
         "FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |",
         "  SET n = row.props SET n.key = row.key, n._h = row.h, n._at = $at, n._src = coalesce(src, []))",
         _add_tag("n"),
-        "RETURN sum(CASE WHEN created THEN 1 ELSE 0 END) AS created,",
+        "RETURN collect(CASE WHEN created THEN row.key END) AS created,",
         "       collect(CASE WHEN changed AND NOT created THEN row.key END) AS updated,",
         "       count(*) AS total",
     ])
@@ -68,9 +68,18 @@ def delete_statement(label: str) -> str:
     )
 
 
-def edge_statement(label: str, rel_type: str, with_props: bool) -> str:
-    """Merge stated relationships (``$rows`` of ``{s, k, p}``) and their target nodes."""
+def edge_statement(label: str, rel_type: str, with_props: bool, fresh: bool) -> str:
+    """Write stated relationships (``$rows`` of ``{s, k, p}``) and merge their target nodes.
+
+    ``fresh``: the source nodes were created or replaced by this batch, so none of these
+    relationships exists yet and they are created outright; otherwise they are merged.
+    """
     target = STATED[label][rel_type]
+    rel = (
+        [f"CREATE (n)-[:`{rel_type}` {{_src: [$tag]}}]->(m)"]
+        if fresh
+        else [f"MERGE (n)-[r:`{rel_type}`]->(m)", _add_tag("r")]
+    )
     return "\n".join([
         "UNWIND $rows AS e",
         f"MATCH (n:`{label}` {{key: e.s}})",
@@ -78,16 +87,15 @@ def edge_statement(label: str, rel_type: str, with_props: bool) -> str:
         "ON CREATE SET m._src = [$tag], m._at = $at",
         _add_tag("m"),
         *(["SET m += e.p"] if with_props else []),
-        f"MERGE (n)-[r:`{rel_type}`]->(m)",
-        _add_tag("r"),
+        *rel,
     ])
 
 
 NODE_WRITE = {label: node_statement(label) for label in LABELS}
 DELETE_STATED = {label: delete_statement(label) for label in LABELS if STATED[label]}
 EDGE_WRITE = {
-    (label, rel_type, with_props): edge_statement(label, rel_type, with_props)
-    for label in LABELS for rel_type in STATED[label] for with_props in (False, True)
+    (label, rel_type, with_props, fresh): edge_statement(label, rel_type, with_props, fresh)
+    for label in LABELS for rel_type in STATED[label] for with_props in (False, True) for fresh in (False, True)
 }
 
 
@@ -112,17 +120,19 @@ def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], 
     rec = tx.run(NODE_WRITE[label], rows=rows, tag=tag, at=at).single(strict=True)
     if rec["updated"] and label in DELETE_STATED:
         tx.run(DELETE_STATED[label], keys=rec["updated"]).consume()
-    edges: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
+    fresh = set(rec["created"]) | set(rec["updated"])
+    edges: dict[tuple[str, bool, bool], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
+        new = r.key in fresh
         for e in r.edges:
             if e.props:
-                edges[(e.type, True)].append({"s": r.key, "k": e.key, "p": dict(e.props)})
+                edges[(e.type, True, new)].append({"s": r.key, "k": e.key, "p": dict(e.props)})
             else:
-                edges[(e.type, False)].append({"s": r.key, "k": e.key})
-    for (rel_type, with_props), edge_rows in edges.items():
-        tx.run(EDGE_WRITE[(label, rel_type, with_props)], rows=edge_rows, tag=tag, at=at).consume()
-    updated = len(rec["updated"])
-    return ApplyResult(created=rec["created"], updated=updated, unchanged=rec["total"] - rec["created"] - updated)
+                edges[(e.type, False, new)].append({"s": r.key, "k": e.key})
+    for (rel_type, with_props, new), edge_rows in edges.items():
+        tx.run(EDGE_WRITE[(label, rel_type, with_props, new)], rows=edge_rows, tag=tag, at=at).consume()
+    created, updated = len(rec["created"]), len(rec["updated"])
+    return ApplyResult(created=created, updated=updated, unchanged=rec["total"] - created - updated)
 
 
 class Neo4jStore:
