@@ -21,6 +21,7 @@ import gc
 import os
 import pickle
 import struct
+from sys import intern
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -47,6 +48,12 @@ WAL = "wal.log"
 LOCK = "lock"
 _HEADER = struct.Struct("<II")  # payload length, crc32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
+
+
+def _shared(props: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``props`` whose short texts are the one shared copy of each (a model, a port,
+    a batch repeat over thousands of nodes): less memory, and pickle writes each once."""
+    return {k: intern(v) if type(v) is str and len(v) <= 40 else v for k, v in props.items()}
 
 
 def _encode(r: Record) -> tuple:
@@ -298,10 +305,12 @@ class MemoryStore:
             return out
 
         for rec in records:
-            nid = f"{rec.label}:{rec.key}"
+            # One string object per node id, however often it is named: every edge in both
+            # directions holds it as a key, and pickle then writes it once.
+            nid = intern(f"{rec.label}:{rec.key}")
             attrs = nodes.get(nid)
             if attrs is None:
-                attrs = dict(rec.props)
+                attrs = _shared(rec.props)
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
@@ -315,7 +324,7 @@ class MemoryStore:
                     src = tagged(src)
                 if own != rec.props:
                     attrs.clear()
-                    attrs.update(rec.props)
+                    attrs.update(_shared(rec.props))
                     attrs["_at"] = at
                     result.updated += 1
                     stated = _STATED_TYPES[rec.label]
@@ -328,7 +337,7 @@ class MemoryStore:
                 attrs["_src"] = src
             out = succ[nid]
             for edge in rec.edges:
-                tid = f"{edge.label}:{edge.key}"
+                tid = intern(f"{edge.label}:{edge.key}")
                 target = nodes.get(tid)
                 if target is None:  # a reference to a record not loaded yet
                     target = dict(edge.props) if edge.props else {}

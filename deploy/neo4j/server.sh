@@ -5,7 +5,8 @@
 #   server.sh stop           stop it (and delete its data)
 #   server.sh run CMD...     start on a free port, run CMD with NEO4J_URI/USER/PASSWORD set, stop
 #
-# State lives in .neo4j/ at the top of the checkout. NEO4J_HEAP (default 2g) sizes the JVM heap.
+# State lives in .neo4j/ at the top of the checkout. NEO4J_HEAP (default 2g) sizes the JVM heap,
+# NEO4J_PAGECACHE_MB (default 1024) its page cache.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/../.." && pwd)"
@@ -35,7 +36,8 @@ start() {
   fi
   : > "$state/log"
   nohup java -Xms512m -Xmx"${NEO4J_HEAP:-2g}" -XX:+UseG1GC -cp "$here/target/classes:$here/target/lib/*" \
-    tracegraph.neo4j.Server --host 127.0.0.1 --port "$port" --password "$password" >"$state/log" 2>&1 &
+    tracegraph.neo4j.Server --host 127.0.0.1 --port "$port" --password "$password" \
+    --page-cache-mb "${NEO4J_PAGECACHE_MB:-1024}" >"$state/log" 2>&1 &
   echo $! > "$state/pid"
   for _ in $(seq 1 180); do
     if grep -q '^READY' "$state/log"; then
