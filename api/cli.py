@@ -107,21 +107,134 @@ def _finish(report: LoadReport, report_path: str | None, allow_partial: bool, va
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row (file, line, field, reason) to this CSV file.")
 @click.option("--allow-partial", is_flag=True, help="Exit 0 even when some rows were rejected.")
+@click.option("--no-link", is_flag=True, help="Skip record linkage after the load (run `tracegraph link` later).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
 @pass_ctx
-def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, quiet: bool) -> None:
-    """Load exchange files (or folders of them) into the store.
+def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, no_link: bool, quiet: bool) -> None:
+    """Load exchange files (or folders of them) into the store, then link the two sides.
 
     Every row lands or is reported with file, line, field and reason. Loading the same files again
     changes nothing. The exit status is 1 when a row was rejected, unless --allow-partial.
     """
     try:
         report = _run_load(ctx, paths, validate_only=False, quiet=quiet)
+        if not no_link and report.landed:
+            _link(ctx, quiet)
     except FileProblem as exc:
         _fail(exc.reason)
     except TracegraphError as exc:
         _fail(str(exc))
     _finish(report, report_path, allow_partial, validate_only=False)
+
+
+def _link(ctx: _Context, quiet: bool) -> None:
+    from datetime import datetime, timezone
+
+    from loaders.linkage import link
+
+    store = ctx.open()
+    try:
+        r = link(store, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    finally:
+        store.close()
+    if not quiet:
+        click.echo(f"linked {r.arrivals_linked} of {r.arrivals} arrivals to CN shipments; "
+                   f"matched {r.findings_matched} of {r.findings} findings to CN products")
+
+
+@main.command("link")
+@pass_ctx
+def link_cmd(ctx: _Context) -> None:
+    """Infer the links between the two sides' records again (load does this after every load)."""
+    try:
+        _link(ctx, quiet=False)
+    except TracegraphError as exc:
+        _fail(str(exc))
+
+
+def _print_trace(t: Any) -> None:
+    click.echo(f"finding {t.finding_id}: {t.status}{' — ' + t.reason if t.reason else ''}")
+    if t.arrival:
+        click.echo(f"  arrival {t.arrival}" + (f" = CN shipment {t.shipment}" if t.shipment else " (no CN shipment found)"))
+    if t.exporter:
+        click.echo(f"  exporter {t.exporter['uscc']} {t.exporter.get('name_zh') or ''} {t.exporter.get('name_en') or ''}")
+    for c in t.certificates:
+        click.echo(f"  certificate {c['certificate_no']} by {c['issuer']} on {c['issued_on']}: {c['result']}")
+    for i, c in enumerate(t.candidates, 1):
+        click.echo(f"  {i}. {c.uscc} {c.name_zh or ''} {c.name_en or ''}  confidence {c.confidence:.2f}")
+        for e in c.evidence:
+            click.echo(f"       {e['path']}" + (f" ({e.get('method')}, {e.get('score')})" if e.get("method") else ""))
+        if c.other_findings:
+            click.echo(f"       other findings: {', '.join(c.other_findings)}")
+
+
+@main.command("trace")
+@click.argument("finding_id", required=False)
+@click.option("--all", "all_findings", is_flag=True, help="Trace every finding (one JSON line each with --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def trace_cmd(ctx: _Context, finding_id: str | None, all_findings: bool, as_json: bool) -> None:
+    """Rank the factories that may have made the product of a finding, with the evidence."""
+    from queries.trace import trace
+
+    if bool(finding_id) == all_findings:
+        _fail("give one FINDING_ID, or --all")
+    try:
+        store = ctx.open(readonly=True)
+        try:
+            ids = [finding_id] if finding_id else _finding_ids(store)
+            for fid in ids:
+                t = trace(store, fid)
+                if as_json and all_findings:
+                    click.echo(json.dumps({"finding_id": t.finding_id, "status": t.status, "reason": t.reason,
+                                           "candidates": [{"uscc": c.uscc, "confidence": c.confidence, "evidence": c.evidence}
+                                                          for c in t.candidates]}, ensure_ascii=False))
+                elif as_json:
+                    click.echo(json.dumps(t.to_dict(), ensure_ascii=False))
+                else:
+                    _print_trace(t)
+        finally:
+            store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+    if finding_id and not all_findings and t.status == "unknown_finding":
+        sys.exit(1)
+
+
+def _finding_ids(store: Store) -> list[str]:
+    from graph.memory import MemoryStore
+
+    if isinstance(store, MemoryStore):
+        return sorted(n.partition(":")[2] for n in store.graph._node if n.startswith("Finding:"))  # noqa: SLF001
+    return [r["k"] for r in store.read("MATCH (f:Finding) RETURN f.key AS k ORDER BY k")]  # type: ignore[attr-defined]
+
+
+@main.command("exposure")
+@click.argument("uscc")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
+    """Everything of a factory's that reached the EU: products, shipments, arrivals, entry points, importers."""
+    from queries.trace import exposure
+
+    try:
+        store = ctx.open(readonly=True)
+        try:
+            e = exposure(store, uscc.strip().upper())
+        finally:
+            store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(e, ensure_ascii=False))
+        return
+    click.echo(f"factory {e['uscc']}: {len(e['products'])} products, {len(e['shipments'])} shipments, "
+               f"{len(e['arrivals'])} arrivals at {', '.join(e['entry_points']) or 'no entry point'}, "
+               f"{len(e['importers'])} importers")
+    for r in e["rows"]:
+        if r["arrival"]:
+            click.echo(f"  {r['model']} {r['name']}: shipment {r['shipment']} → {r['arrival']} at {r['entry_point']} "
+                       f"on {r['arrived_on']}, importer {r['importer']} {r['importer_name'] or ''}")
 
 
 @main.command("validate")

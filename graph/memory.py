@@ -31,8 +31,10 @@ import networkx as nx
 
 from graph.errors import StoreError, StoreLocked
 from graph.model import (
+    INFERRED,
     STATED,
     EdgeRef,
+    Link,
     ApplyResult,
     GraphDump,
     Record,
@@ -99,7 +101,7 @@ class MemoryStore:
             self._take_lock()
         self._src_pool: dict[frozenset[str], frozenset[str]] = {}
         self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
-        self._pending: list[tuple[Source, list[Record]]] = []
+        self._pending: list[tuple[Any, list[Any]]] = []  # (Source, records) or (link header, links)
         self._pending_rows = 0
         self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
         self.seq = 0
@@ -167,7 +169,10 @@ class MemoryStore:
             seq, batches = pickle.loads(payload)
             if seq > self.seq:
                 for source, records in batches:
-                    self._apply([_decode(r) for r in records], source)
+                    if isinstance(source, Source):
+                        self._apply([_decode(r) for r in records], source)
+                    else:  # ("links", type, starts, at): inferred relationships
+                        self._set_links(source[1], source[2], [Link(*t) for t in records], source[3])
                 self.seq = seq
             pos += _HEADER.size + length
             good = pos
@@ -191,7 +196,10 @@ class MemoryStore:
         if self._snapshot_due:
             self._write_snapshot()
         else:
-            batches = [(source, [_encode(r) for r in records]) for source, records in self._pending]
+            batches = [
+                (source, [_encode(r) for r in records] if isinstance(source, Source) else records)
+                for source, records in self._pending
+            ]
             payload = pickle.dumps((self.seq, batches), protocol=pickle.HIGHEST_PROTOCOL)
             with open(self.path / WAL, "ab") as f:
                 f.write(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
@@ -370,11 +378,35 @@ class MemoryStore:
                 pred[tid][nid] = data
         return result
 
-    def set_link(self, rel_type: str, start: str, end: str, props: dict[str, Any]) -> None:
-        """Add or replace an inferred relationship (its props carry ``method`` and ``score``)."""
-        data = dict(props, type=rel_type)
-        self.graph._succ[start][end] = data  # noqa: SLF001
-        self.graph._pred[end][start] = data  # noqa: SLF001
+    def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
+        """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
+        self._set_links(rel_type, starts, links, at)
+        rows = [(l.type, l.start, l.end, l.method, l.score, l.evidence) for l in links]
+        self._pending_rows += len(rows) + len(starts)
+        if not self._snapshot_due:
+            self._pending.append((("links", rel_type, list(starts), at), rows))
+
+    def _set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
+        succ, pred, nodes = self.graph._succ, self.graph._pred, self.graph._node  # noqa: SLF001
+        start_label, end_label = INFERRED[rel_type]
+        for key in starts:
+            nid = f"{start_label}:{key}"
+            out = succ.get(nid)
+            if out is None:
+                continue
+            for target in [t for t, d in out.items() if d["type"] == rel_type]:
+                del out[target]
+                del pred[target][nid]
+        for link in links:
+            a, b = intern(f"{start_label}:{link.start}"), intern(f"{end_label}:{link.end}")
+            if a not in nodes or b not in nodes:
+                continue  # linkage only links nodes that exist
+            data = {"type": rel_type, "method": link.method, "score": link.score, "evidence": link.evidence,
+                    "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at}
+            succ[a][b] = data
+            pred[b][a] = data
 
     # -- reading ------------------------------------------------------------------------------------
     def stats(self) -> Stats:

@@ -52,6 +52,13 @@ STATED: dict[str, dict[str, str]] = {
 
 REL_TYPES = tuple(sorted({t for out in STATED.values() for t in out}))
 
+# Relationships that linkage infers, by type: (start label, end label). They carry ``method``,
+# ``score`` and ``evidence``; no record ever states or removes them.
+INFERRED: dict[str, tuple[str, str]] = {
+    "SAME_CONSIGNMENT": (ARRIVAL, SHIPMENT),
+    "MATCHES_PRODUCT": (FINDING, PRODUCT),
+}
+
 SIDES = ("cn", "eu", "api", "linkage")
 
 
@@ -111,6 +118,18 @@ class Record:
     @property
     def id(self) -> str:
         return node_id(self.label, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An inferred relationship from ``(INFERRED[type][0], start)`` to ``(INFERRED[type][1], end)``."""
+
+    type: str
+    start: str
+    end: str
+    method: str
+    score: float
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j import exceptions as neo4j_errors
 
 from graph.errors import StoreError, StoreUnavailable
-from graph.model import LABELS, STATED, ApplyResult, GraphDump, Record, Source, Stats
+from graph.model import INFERRED, LABELS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
 
 BATCH = 1_000  # measured: larger batches are slower on this statement shape (bench/load.py)
 T = TypeVar("T")
@@ -245,6 +245,21 @@ class Neo4jStore:
     def _write_chunk(self, label: str, chunk: Sequence[Record], source: Source) -> ApplyResult:
         with self.driver.session(database=self.database) as session:
             return session.execute_write(_write_batch, label, chunk, source.tag, source.loaded_at)
+
+    def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
+        """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""
+        start_label, end_label = INFERRED[rel_type]
+        drop = f"UNWIND $keys AS k MATCH (:`{start_label}` {{key: k}})-[r:`{rel_type}`]->() DELETE r"
+        add = (
+            "UNWIND $rows AS l "
+            f"MATCH (a:`{start_label}` {{key: l.s}}) MATCH (b:`{end_label}` {{key: l.e}}) "
+            f"CREATE (a)-[:`{rel_type}` {{method: l.m, score: l.score, evidence: l.ev, _src: ['linkage:' + l.m], _at: $at}}]->(b)"
+        )
+        for i in range(0, len(starts), BATCH * 10):
+            self.write(drop, keys=list(starts[i : i + BATCH * 10]))
+        rows = [{"s": l.start, "e": l.end, "m": l.method, "score": l.score, "ev": list(l.evidence)} for l in links]
+        for i in range(0, len(rows), BATCH * 5):
+            self.write(add, rows=rows[i : i + BATCH * 5], at=at)
 
     def commit(self) -> None:
         """Nothing to do: every batch was committed in its own transaction."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence, runtime_checkable
 
-from graph.model import ApplyResult, GraphDump, Record, Source, Stats
+from graph.model import ApplyResult, GraphDump, Link, Record, Source, Stats
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
@@ -24,6 +24,9 @@ class Store(Protocol):
 
     def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
         """Merge validated records (a later version of a record replaces the earlier one)."""
+
+    def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
+        """Replace the inferred ``rel_type`` links leaving the nodes keyed ``starts`` by ``links``."""
 
     def commit(self) -> None:
         """Make what was applied durable."""

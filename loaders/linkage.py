@@ -1,0 +1,239 @@
+"""Record linkage: find what the two sides' records say about the same consignment and product.
+
+Neither side knows the other's identifiers. After a load, linkage infers:
+
+* ``SAME_CONSIGNMENT`` — an EU arrival to the CN export shipment it is, from the bill of lading,
+  the container numbers and the dates (it still links when the bill of lading is missing or one
+  container is listed on one side only);
+* ``MATCHES_PRODUCT`` — a finding's product to CN products, by GTIN, then brand and model
+  (normalised, then fuzzy with rapidfuzz).
+
+Each link records its ``method``, ``score`` in [0, 1] and the ``evidence`` it used. The data each
+step needs is read by one function per store (a networkx walk and the Cypher text side by side);
+the scoring is shared, so both stores infer the same links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from rapidfuzz import fuzz, process
+
+from graph.memory import MemoryStore
+from graph.model import Link
+from graph.store import Store
+
+MAX_TRANSIT_DAYS = 120  # China to an EU port by sea takes 20-60 days; by rail or with transhipment more
+MIN_CONSIGNMENT_SCORE = 0.3
+
+
+@dataclass
+class LinkReport:
+    arrivals: int = 0
+    arrivals_linked: int = 0
+    findings: int = 0
+    findings_matched: int = 0
+
+
+# -- arrivals to shipments -----------------------------------------------------------------------
+ARRIVAL_CANDIDATES_CYPHER = """
+MATCH (a:Arrival) WHERE a.arrived_on IS NOT NULL
+CALL (a) {
+  OPTIONAL MATCH (a)-[:IN_CONTAINER]->(:Container)<-[:IN_CONTAINER]-(s:Shipment)
+  RETURN collect(DISTINCT s) AS by_box
+}
+CALL (a) {
+  OPTIONAL MATCH (s:Shipment) WHERE a.bill_of_lading IS NOT NULL AND s.bill_of_lading = a.bill_of_lading
+  RETURN collect(DISTINCT s) AS by_bol
+}
+WITH a, by_box + [s IN by_bol WHERE NOT s IN by_box] AS cands
+RETURN a.key AS mrn, a.bill_of_lading AS bol, a.containers AS containers, a.entry_point AS entry,
+       a.arrived_on AS arrived,
+       [s IN cands WHERE s.departed_on IS NOT NULL |
+        {key: s.key, bol: s.bill_of_lading, containers: s.containers, departed_on: s.departed_on,
+         port: s.destination_port}] AS cands
+"""
+
+
+def arrival_candidates_nx(store: MemoryStore) -> Iterable[dict[str, Any]]:
+    """For every arrival, the shipments that share a container or the bill of lading with it."""
+    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    by_bol: dict[str, list[str]] = {}
+    for nid, attrs in nodes.items():
+        if nid.startswith("Shipment:") and "bill_of_lading" in attrs:
+            by_bol.setdefault(attrs["bill_of_lading"], []).append(nid)
+    for nid, a in nodes.items():
+        if not nid.startswith("Arrival:") or "arrived_on" not in a:
+            continue
+        cands: dict[str, None] = {}
+        for box in succ[nid]:
+            if box.startswith("Container:"):
+                for s in pred[box]:
+                    if s.startswith("Shipment:"):
+                        cands[s] = None
+        for s in by_bol.get(a.get("bill_of_lading", ""), ()):
+            cands[s] = None
+        rows = []
+        for s in cands:
+            sa = nodes[s]
+            if "departed_on" in sa:
+                rows.append({"key": s[9:], "bol": sa.get("bill_of_lading"), "containers": sa.get("containers"),
+                             "departed_on": sa["departed_on"], "port": sa.get("destination_port")})
+        yield {"mrn": nid[8:], "bol": a.get("bill_of_lading"), "containers": a.get("containers"),
+               "entry": a.get("entry_point"), "arrived": a["arrived_on"], "cands": rows}
+
+
+def score_consignment(arrival: dict[str, Any], shipment: dict[str, Any]) -> tuple[float, list[str]] | None:
+    """How sure it is that ``arrival`` is ``shipment``: a score in [0, 1] and its evidence, or None."""
+    transit = (date.fromisoformat(arrival["arrived"]) - date.fromisoformat(shipment["departed_on"])).days
+    if transit < 0 or transit > MAX_TRANSIT_DAYS:
+        return None
+    evidence = []
+    score = 0.0
+    if arrival.get("bol") and arrival["bol"] == shipment.get("bol"):
+        score += 0.6
+        evidence.append(f"bill of lading {arrival['bol']}")
+    a_boxes, s_boxes = set(arrival.get("containers") or ()), set(shipment.get("containers") or ())
+    shared = a_boxes & s_boxes
+    if shared:
+        jaccard = len(shared) / len(a_boxes | s_boxes)
+        score += 0.4 * jaccard if score else 0.25 + 0.45 * jaccard
+        evidence.append(f"containers {';'.join(sorted(shared))} ({len(shared)} of {len(a_boxes | s_boxes)})")
+    if not score:
+        return None
+    if 10 <= transit <= 60:
+        score += 0.05
+    evidence.append(f"{transit} days from departure to arrival")
+    if arrival.get("entry") and arrival["entry"] == shipment.get("port"):
+        score += 0.05
+        evidence.append(f"declared for {arrival['entry']}")
+    return min(score, 1.0), evidence
+
+
+def link_consignments(rows: Iterable[dict[str, Any]]) -> tuple[list[str], list[Link]]:
+    """The best shipment for each arrival; a close second halves the score (it is not certain)."""
+    starts, links = [], []
+    for a in rows:
+        starts.append(a["mrn"])
+        scored = []
+        for s in a["cands"]:
+            result = score_consignment(a, s)
+            if result:
+                scored.append((result[0], s["key"], result[1]))
+        if not scored:
+            continue
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        best, key, evidence = scored[0]
+        method = "bol+containers" if any(e.startswith("bill") for e in evidence) else "containers"
+        if len(scored) > 1 and scored[1][0] >= best - 0.1:
+            best /= 2
+            evidence = evidence + [f"as likely: shipment {scored[1][1]}"]
+            method += "+ambiguous"
+        if best >= MIN_CONSIGNMENT_SCORE:
+            links.append(Link("SAME_CONSIGNMENT", a["mrn"], key, method, round(best, 4), tuple(evidence)))
+    return starts, links
+
+
+# -- findings to products ------------------------------------------------------------------------
+FINDINGS_CYPHER = """
+MATCH (f:Finding) WHERE f.product_name IS NOT NULL
+RETURN f.key AS id, f.gtin AS gtin, f.model AS model, f.brand AS brand, f.product_name AS name
+"""
+PRODUCTS_CYPHER = """
+MATCH (p:Product) WHERE p.name_en IS NOT NULL
+RETURN p.key AS key, p.gtin AS gtin, p.model AS model, p.brand AS brand, p.name_en AS name
+"""
+
+
+def findings_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    return [
+        {"id": nid[8:], "gtin": a.get("gtin"), "model": a.get("model"), "brand": a.get("brand"), "name": a["product_name"]}
+        for nid, a in store.graph._node.items()  # noqa: SLF001
+        if nid.startswith("Finding:") and "product_name" in a
+    ]
+
+
+def products_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    return [
+        {"key": nid[8:], "gtin": a.get("gtin"), "model": a.get("model"), "brand": a.get("brand"), "name": a["name_en"]}
+        for nid, a in store.graph._node.items()  # noqa: SLF001
+        if nid.startswith("Product:") and "name_en" in a
+    ]
+
+
+_MODEL_NOISE = re.compile(r"[\s\-_./#]+")
+
+
+def norm_model(model: str | None) -> str:
+    """A model number as printed, without spaces, dashes, dots or case: ``xd 2087`` → ``XD2087``."""
+    return _MODEL_NOISE.sub("", model or "").upper()
+
+
+def norm_brand(brand: str | None) -> str:
+    return " ".join((brand or "").casefold().split())
+
+
+def match_products(findings: list[dict[str, Any]], products: list[dict[str, Any]]) -> tuple[list[str], list[Link]]:
+    """Products a finding may be: same GTIN (0.9); same model (0.8, 0.9 with the brand); a model
+    within a few characters of the finding's under the same brand (0.6)."""
+    by_gtin: dict[str, list[dict[str, Any]]] = {}
+    by_model: dict[str, list[dict[str, Any]]] = {}
+    by_brand: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for p in products:
+        if p.get("gtin"):
+            by_gtin.setdefault(p["gtin"], []).append(p)
+        m = norm_model(p.get("model"))
+        if m:
+            by_model.setdefault(m, []).append(p)
+            by_brand.setdefault(norm_brand(p.get("brand")), {}).setdefault(m, []).append(p)
+    starts, links = [], []
+    for f in findings:
+        starts.append(f["id"])
+        found: dict[str, tuple[float, str, list[str]]] = {}
+
+        def offer(p: dict[str, Any], score: float, method: str, evidence: list[str]) -> None:
+            if p["key"] not in found or found[p["key"]][0] < score:
+                found[p["key"]] = (score, method, evidence)
+
+        if f.get("gtin"):
+            for p in by_gtin.get(f["gtin"], ()):
+                offer(p, 0.9, "gtin", [f"GTIN {f['gtin']}"])
+        model, brand = norm_model(f.get("model")), norm_brand(f.get("brand"))
+        if model:
+            for p in by_model.get(model, ()):
+                same_brand = bool(brand) and brand == norm_brand(p.get("brand"))
+                offer(p, 0.9 if same_brand else 0.8, "model+brand" if same_brand else "model",
+                      [f"model {f['model']}"] + ([f"brand {f['brand']}"] if same_brand else []))
+            if not found and brand and brand in by_brand:
+                near = process.extractOne(model, list(by_brand[brand]), scorer=fuzz.ratio, score_cutoff=85)
+                if near:
+                    for p in by_brand[brand][near[0]]:
+                        offer(p, 0.6, "model~fuzzy+brand", [f"model {f['model']} ~ {p.get('model')} ({near[1]:.0f}%)",
+                                                          f"brand {f['brand']}"])
+        for key, (score, method, evidence) in sorted(found.items()):
+            links.append(Link("MATCHES_PRODUCT", f["id"], key, method, score, tuple(evidence)))
+    return starts, links
+
+
+# -- running it ----------------------------------------------------------------------------------
+def link(store: Store, at: str) -> LinkReport:
+    """Infer every link anew and replace the earlier ones (written with time ``at``)."""
+    report = LinkReport()
+    if isinstance(store, MemoryStore):
+        arrivals: Iterable[dict[str, Any]] = list(arrival_candidates_nx(store))
+        findings, products = findings_nx(store), products_nx(store)
+    else:
+        arrivals = [r.data() for r in store.read(ARRIVAL_CANDIDATES_CYPHER)]  # type: ignore[attr-defined]
+        findings = [r.data() for r in store.read(FINDINGS_CYPHER)]  # type: ignore[attr-defined]
+        products = [r.data() for r in store.read(PRODUCTS_CYPHER)]  # type: ignore[attr-defined]
+    starts, links = link_consignments(arrivals)
+    store.set_links("SAME_CONSIGNMENT", starts, links, at)
+    report.arrivals, report.arrivals_linked = len(starts), len(links)
+    starts, links = match_products(findings, products)
+    store.set_links("MATCHES_PRODUCT", starts, links, at)
+    report.findings, report.findings_matched = len(starts), len({l.start for l in links})
+    store.commit()
+    return report

@@ -1,0 +1,122 @@
+"""Linkage and trace on hard cases, on both stores; and both stores answer the same."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from loaders.linkage import link
+from loaders.load import load
+from queries.trace import exposure, trace
+from tests.exchange import (BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, make_container, make_mrn,
+                            write_all, write_csv)
+
+
+def _load_and_link(store, folder):
+    report = load(store, [str(folder)])
+    assert report.rejected == 0, report.problems
+    link(store, "2026-01-01T00:00:00+00:00")
+
+
+def test_a_border_finding_traces_through_its_consignment(store, tmp_path):
+    _load_and_link(store, write_all(tmp_path / "in"))
+    t = trace(store, "F-NL-1")
+    assert t.status == "traced" and t.shipment == "531620150000000001" and t.arrival == MRN
+    (top, *rest) = t.candidates
+    assert top.uscc == FACTORY and top.confidence >= 0.9 and not rest
+    paths = {e["path"] for e in top.evidence}
+    assert paths == {"finding→arrival→shipment→line→factory", "finding→product→factory", "finding←investigation→factory"}
+    assert t.exporter["uscc"] == EXPORTER
+    assert [c["certificate_no"] for c in t.certificates] == ["ST2015000001"]
+    assert top.name_zh == "汕头市澄海区星达玩具厂"
+
+
+def test_missing_bill_of_lading_and_a_container_on_one_side_only_still_link(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    extra = make_container("TGHU000001")
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], bill_of_lading="", containers=f"{BOX1};{BOX2};{extra}")])
+    _load_and_link(store, folder)
+    t = trace(store, "F-NL-1")
+    assert t.shipment == "531620150000000001"
+    link_evidence = t.candidates[0].evidence[0]["consignment"]
+    assert link_evidence["method"] == "containers" and 0.3 <= link_evidence["score"] < 1.0
+
+
+def test_an_arrival_outside_the_transit_window_does_not_link(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], arrived_on="2016-02-12")])  # a year later
+    write_csv(folder / "eu-findings.csv", [dict(VALID["eu-findings"], gtin="", model="")])
+    write_csv(folder / "cn-investigations.csv", [dict(VALID["cn-investigations"], finding_id="F-OTHER")])
+    _load_and_link(store, folder)
+    t = trace(store, "F-NL-1")
+    assert t.status == "not_traceable" and t.candidates == []
+    assert "matches no CN export shipment" in t.reason
+
+
+def test_a_gtin_that_two_factories_print_is_ambiguous_not_a_guess(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    write_csv(folder / "cn-products.csv", [VALID["cn-products"],
+                                           dict(VALID["cn-products"], manufacturer_uscc=FACTORY2, model="HF-1", brand="Hongfa")])
+    market = dict(VALID["eu-findings"], finding_id="F-MARKET", inspection_id="", mrn="", model="", brand="")
+    write_csv(folder / "eu-findings.csv", [VALID["eu-findings"], market])
+    _load_and_link(store, folder)
+    t = trace(store, "F-MARKET")
+    assert t.status == "ambiguous"
+    assert {c.uscc for c in t.candidates} == {FACTORY, FACTORY2}
+    assert all(c.confidence <= 0.5 for c in t.candidates)
+
+
+def test_model_and_brand_find_the_product_when_the_barcode_is_missing(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    market = dict(VALID["eu-findings"], finding_id="F-MARKET", inspection_id="", mrn="", gtin="", model="xd 2087", brand="XINGDA")
+    write_csv(folder / "eu-findings.csv", [market])
+    _load_and_link(store, folder)
+    t = trace(store, "F-MARKET")
+    assert t.status == "traced" and t.candidates[0].uscc == FACTORY
+    assert t.candidates[0].evidence[0]["method"] == "model+brand"
+
+
+def test_a_finding_that_matches_nothing_says_not_traceable_and_why(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    lonely = dict(VALID["eu-findings"], finding_id="F-NONE", inspection_id="", mrn="", gtin="", model="ZZ-9", brand="Nobody")
+    write_csv(folder / "eu-findings.csv", [lonely])
+    write_csv(folder / "cn-investigations.csv", [dict(VALID["cn-investigations"], finding_id="F-OTHER")])
+    _load_and_link(store, folder)
+    t = trace(store, "F-NONE")
+    assert t.status == "not_traceable" and "no CN product matches" in t.reason
+    assert trace(store, "F-UNKNOWN").status == "unknown_finding"
+
+
+def test_exposure_goes_forward_from_a_factory(store, tmp_path):
+    _load_and_link(store, write_all(tmp_path / "in"))
+    e = exposure(store, FACTORY)
+    assert e["products"] == [f"{FACTORY}|XD-2087"]
+    assert e["shipments"] == ["531620150000000001"] and e["arrivals"] == [MRN]
+    assert e["entry_points"] == ["NLRTM"] and e["importers"] == ["NL123456789"]
+
+
+def test_linkage_survives_reopening_the_embedded_store(tmp_path):
+    from graph.memory import MemoryStore
+
+    with MemoryStore(tmp_path / "s") as s:
+        _load_and_link(s, write_all(tmp_path / "in"))
+        expected = s.dump()
+    with MemoryStore(tmp_path / "s") as s:
+        assert s.dump() == expected
+        assert trace(s, "F-NL-1").status == "traced"
+
+
+@pytest.mark.neo4j
+def test_both_stores_link_and_trace_alike(store_factory, demo_dir):
+    results = {}
+    for kind in ("embedded", "neo4j"):
+        s = store_factory(kind, kind)
+        _load_and_link(s, demo_dir)
+        truth = json.loads((demo_dir / "ground-truth.json").read_text())
+        results[kind] = (s.dump(), {f: trace(s, f).to_dict() for f in sorted(truth["findings"])},
+                         {u: exposure(s, u) for u in sorted(truth["bad_factories"])[:5]})
+    (d1, t1, e1), (d2, t2, e2) = results["embedded"], results["neo4j"]
+    assert d1.edges == d2.edges and d1.nodes == d2.nodes
+    assert t1 == t2
+    assert e1 == e2
