@@ -1,0 +1,117 @@
+"""How well ``trace`` finds the factory, scored against the generator's ground truth.
+
+    python bench/trace_quality.py [--shipments 20000] [--seed 99] [--neo4j]
+
+Loads generated data *without* the CN investigations (they name the factory of a finding, which is
+what trace is for: AQSIQ investigates after tracing) into a new embedded store (and with
+``--neo4j`` into the Neo4j server of ``NEO4J_URI``), links, traces every finding, and prints:
+
+* top-1 accuracy, for border findings (with an MRN) and market findings (without);
+* precision of the answers with confidence >= 0.9, and the share of findings they cover;
+* the same for a naive baseline that follows exact identifiers only (bill of lading to shipment,
+  GTIN to product) and takes the first factory it meets;
+* trace latency p50 / p99 over all findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from graph.memory import MemoryStore  # noqa: E402
+from graph.store import Store  # noqa: E402
+from loaders.linkage import link  # noqa: E402
+from loaders.load import load  # noqa: E402
+from loaders.synthetic import generate  # noqa: E402
+from queries.trace import trace  # noqa: E402
+
+
+def naive(store: MemoryStore, finding_id: str) -> str | None:
+    """Exact identifiers only: the finding's arrival's bill of lading, else its GTIN."""
+    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    f = nodes[f"Finding:{finding_id}"]
+    for aid, d in succ[f"Finding:{finding_id}"].items():
+        if d["type"] == "CONCERNS" and nodes[aid].get("bill_of_lading"):
+            bol = nodes[aid]["bill_of_lading"]
+            for sid in sorted(n for n in nodes if n.startswith("Shipment:") and nodes[n].get("bill_of_lading") == bol):
+                lines = sorted(l for l, e in pred[sid].items() if e["type"] == "LINE_OF")
+                if lines:
+                    return nodes[lines[0]]["manufacturer_uscc"]
+    if f.get("gtin"):
+        for pid in sorted(n for n in nodes if n.startswith("Product:") and nodes[n].get("gtin") == f["gtin"]):
+            return nodes[pid].get("manufacturer_uscc")
+    return None
+
+
+def score(answers: dict[str, tuple[str | None, float]], truth: dict[str, dict]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for kind, border in (("border", True), ("market", False)):
+        ids = [f for f, t in truth.items() if t["border"] is border]
+        out[f"top1_{kind}"] = sum(answers[f][0] == truth[f]["uscc"] for f in ids) / max(len(ids), 1)
+        out[f"n_{kind}"] = len(ids)
+    sure = [f for f, (u, c) in answers.items() if u and c >= 0.9]
+    out["precision_at_0.9"] = sum(answers[f][0] == truth[f]["uscc"] for f in sure) / max(len(sure), 1)
+    out["coverage_at_0.9"] = len(sure) / max(len(truth), 1)
+    return out
+
+
+def run(store: Store, truth: dict[str, dict]) -> tuple[dict[str, float], list[float]]:
+    answers, times = {}, []
+    for fid in sorted(truth):
+        t0 = time.perf_counter()
+        t = trace(store, fid)
+        times.append(time.perf_counter() - t0)
+        top = t.candidates[0] if t.candidates else None
+        answers[fid] = (top.uscc if top else None, top.confidence if top else 0.0)
+    return score(answers, truth), times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shipments", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument("--neo4j", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp())
+    try:
+        data = work / "data"
+        generate(data, shipments=args.shipments, seed=args.seed)
+        (data / "cn-investigations.csv").unlink()
+        truth = json.loads((data / "ground-truth.json").read_text())["findings"]
+        stores: list[tuple[str, Store]] = [("embedded", MemoryStore(work / "store"))]
+        if args.neo4j:
+            import os
+
+            from graph.neo4j import Neo4jStore
+
+            neo = Neo4jStore(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+            neo.clear()
+            stores.append(("neo4j", neo))
+        print(f"{args.shipments:,} shipments, seed {args.seed}: {len(truth)} findings")
+        for name, store in stores:
+            load(store, [str(data)])
+            link(store, "bench")
+            figures, times = run(store, truth)
+            q = statistics.quantiles(times, n=100)
+            print(f"{name:9} trace: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) and v <= 1 else f"{k} {v:.0f}"
+                                             for k, v in figures.items()))
+            print(f"{name:9} trace latency: p50 {q[49] * 1000:.2f} ms, p99 {q[98] * 1000:.2f} ms")
+            if isinstance(store, MemoryStore):
+                base = {f: (naive(store, f), 1.0) for f in truth}
+                b = score({f: (u, 1.0 if u else 0.0) for f, (u, _) in base.items()}, truth)
+                print(f"{'naive':9} exact ids: " + ", ".join(f"{k} {v:.3f}" if v <= 1 else f"{k} {v:.0f}" for k, v in b.items()))
+            store.close()
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
