@@ -84,3 +84,19 @@ def test_jsonl_demo_data_loads_like_csv(tmp_path):
         assert tg("--store", str(tmp_path / f"s-{fmt}"), "load", "-q", str(tmp_path / fmt)).returncode == 0
     counts = [json.loads(tg("--store", str(tmp_path / f"s-{fmt}"), "stats", "--json").stdout) for fmt in ("csv", "jsonl")]
     assert counts[0]["nodes"] == counts[1]["nodes"] and counts[0]["relationships"] == counts[1]["relationships"]
+
+
+def test_trace_and_exposure_from_the_command_line(tmp_path):
+    data = write_all(tmp_path / "in")
+    store = str(tmp_path / "store")
+    r = tg("--store", store, "load", str(data))
+    assert r.returncode == 0 and "linked 1 of 1 arrivals" in r.stdout
+    r = tg("--store", store, "trace", "F-NL-1")
+    assert r.returncode == 0 and "traced" in r.stdout and "汕头市澄海区星达玩具厂" in r.stdout
+    lines = tg("--store", store, "trace", "--all", "--json").stdout.splitlines()
+    (only,) = [json.loads(x) for x in lines]
+    assert only["finding_id"] == "F-NL-1" and only["status"] == "traced"
+    assert only["candidates"][0]["confidence"] >= 0.9 and only["candidates"][0]["evidence"]
+    assert tg("--store", store, "trace", "NOPE").returncode == 1
+    e = json.loads(tg("--store", store, "exposure", VALID["cn-products"]["manufacturer_uscc"], "--json").stdout)
+    assert e["entry_points"] == ["NLRTM"] and len(e["arrivals"]) == 1
