@@ -57,6 +57,7 @@ REL_TYPES = tuple(sorted({t for out in STATED.values() for t in out}))
 INFERRED: dict[str, tuple[str, str]] = {
     "SAME_CONSIGNMENT": (ARRIVAL, SHIPMENT),
     "MATCHES_PRODUCT": (FINDING, PRODUCT),
+    "CONSIGNED_BY": (ARRIVAL, EXPORTER),
 }
 
 SIDES = ("cn", "eu", "api", "linkage")

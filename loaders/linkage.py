@@ -6,7 +6,10 @@ Neither side knows the other's identifiers. After a load, linkage infers:
   the container numbers and the dates (it still links when the bill of lading is missing or one
   container is listed on one side only);
 * ``MATCHES_PRODUCT`` — a finding's product to CN products, by GTIN, then brand and model
-  (normalised, then fuzzy with rapidfuzz).
+  (normalised, then fuzzy with rapidfuzz);
+* ``CONSIGNED_BY`` — an arrival's declared consignor (free text) to a CN exporter: names reduced
+  to their trade-name core (no legal suffix, goods word or place name), Chinese names through
+  pypinyin, compared with rapidfuzz, ties broken by city and by the linked shipment's exporter.
 
 Each link records its ``method``, ``score`` in [0, 1] and the ``evidence`` it used. The data each
 step needs is read by one function per store (a networkx walk and the Cypher text side by side);
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
+from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from graph.memory import MemoryStore
@@ -36,6 +40,7 @@ class LinkReport:
     arrivals_linked: int = 0
     findings: int = 0
     findings_matched: int = 0
+    consignors_linked: int = 0
 
 
 # -- arrivals to shipments -----------------------------------------------------------------------
@@ -218,6 +223,121 @@ def match_products(findings: list[dict[str, Any]], products: list[dict[str, Any]
     return starts, links
 
 
+# -- consignors to exporters ---------------------------------------------------------------------
+CONSIGNORS_CYPHER = """
+MATCH (a:Arrival) WHERE a.consignor_name IS NOT NULL
+OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(:Shipment)-[:EXPORTED_BY]->(x:Exporter)
+RETURN a.key AS mrn, a.consignor_name AS name, a.consignor_address AS address, x.key AS shipped_by
+"""
+EXPORTERS_CYPHER = """
+MATCH (x:Exporter) WHERE x.name_zh IS NOT NULL
+RETURN x.key AS uscc, x.name_zh AS name_zh, x.name_en AS name_en, x.city AS city, x.address AS address
+"""
+
+
+def consignors_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
+    rows = []
+    for nid, a in nodes.items():
+        if nid.startswith("Arrival:") and "consignor_name" in a:
+            shipped_by = None
+            for sid, d in succ[nid].items():
+                if d["type"] == "SAME_CONSIGNMENT":
+                    shipped_by = next((x[9:] for x, e in succ[sid].items() if e["type"] == "EXPORTED_BY"), None)
+            rows.append({"mrn": nid[8:], "name": a["consignor_name"], "address": a.get("consignor_address"),
+                         "shipped_by": shipped_by})
+    return rows
+
+
+def exporters_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    return [
+        {"uscc": nid[9:], "name_zh": a["name_zh"], "name_en": a.get("name_en"), "city": a.get("city"), "address": a.get("address")}
+        for nid, a in store.graph._node.items()  # noqa: SLF001
+        if nid.startswith("Exporter:") and "name_zh" in a
+    ]
+
+
+_LEGAL = frozenset(
+    "co company ltd limited corp corporation inc llc fty factory manufactory ind industrial industry industries "
+    "trading trade import export imp exp ie i e international intl manufacturing mfg enterprise enterprises group "
+    "holdings the and of products product development dev".split()
+)
+_GOODS = frozenset("toy toys plastic plastics electronic electronics crafts craft gift gifts".split())
+_ZH_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "进出口", "国际贸易", "贸易", "国际", "实业", "制品", "塑胶",
+                "电子", "工艺品", "玩具", "公司", "一厂", "厂", "集团", "（一厂）")
+_ZH_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,3}?[省市区县])+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def core_en(name: str, places: frozenset[str] = frozenset()) -> str:
+    """The trade-name core of an English company name: ``XINGDA TOY FTY (SHANTOU)`` → ``xingda``."""
+    words = [w for w in _WORD.findall(name.casefold().replace("i/e", " ")) if w not in _LEGAL and w not in _GOODS]
+    return "".join(w for w in words if w not in places) or "".join(words)
+
+
+_ZH_UNIT = re.compile(r"([\u4e00-\u9fff]{1,3}?)[省市区县]")
+
+
+def place_names_zh(name: str) -> list[str]:
+    """The places a Chinese company name starts with, in pinyin: ``汕头市澄海区…`` → shantou, chenghai."""
+    prefix = _ZH_PLACE.match(name.strip())
+    return ["".join(lazy_pinyin(m)) for m in _ZH_UNIT.findall(prefix.group(0))] if prefix else []
+
+
+def core_zh(name: str) -> str:
+    """The trade-name core of a Chinese company name, in pinyin: ``汕头市澄海区星达玩具厂`` → ``xingda``."""
+    core = _ZH_PLACE.sub("", name.strip())
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _ZH_SUFFIXES:
+            if core.endswith(suffix) and len(core) > len(suffix):
+                core, changed = core[: -len(suffix)], True
+    return "".join(lazy_pinyin(core)).replace("'", "")
+
+
+def link_consignors(arrivals: list[dict[str, Any]], exporters: list[dict[str, Any]]) -> tuple[list[str], list[Link]]:
+    """The exporter each arrival's consignor is, by trade-name core; city and shipment break ties."""
+    places = frozenset(w for x in exporters for w in _WORD.findall((x.get("city") or "").casefold())) | frozenset(
+        p for x in exporters for p in place_names_zh(x["name_zh"]))
+    by_core: dict[str, list[dict[str, Any]]] = {}
+    for x in exporters:
+        for core in {core_zh(x["name_zh"]), core_en(x.get("name_en") or "", places)} - {""}:
+            by_core.setdefault(core, []).append(x)
+    cores = list(by_core)
+    starts, links = [], []
+    for a in arrivals:
+        starts.append(a["mrn"])
+        core = core_en(a["name"], places)
+        if not core:
+            continue
+        if core in by_core:
+            found, base, how = by_core[core], 0.85, "name core"
+        else:
+            near = process.extractOne(core, cores, scorer=fuzz.ratio, score_cutoff=85)
+            if not near:
+                continue
+            found, base, how = by_core[near[0]], 0.6 + 0.2 * (near[1] - 85) / 15, f"name core ~{near[0]} ({near[1]:.0f}%)"
+        text = f"{a['name']} {a.get('address') or ''}".casefold()
+        scored = []
+        for x in {x["uscc"]: x for x in found}.values():
+            s, evidence = base, [f"{how}: {a['name']!r} ~ {x.get('name_en') or x['name_zh']}"]
+            if x.get("city") and x["city"].casefold() in text:
+                s += 0.05
+                evidence.append(f"city {x['city']}")
+            if a.get("shipped_by") == x["uscc"]:
+                s += 0.1
+                evidence.append("exporter of the linked shipment")
+            scored.append((min(s, 1.0), x["uscc"], evidence))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        best, uscc, evidence = scored[0]
+        if len(scored) > 1 and scored[1][0] >= best - 0.02:
+            best /= 2
+            evidence.append(f"as likely: exporter {scored[1][1]}")
+        links.append(Link("CONSIGNED_BY", a["mrn"], uscc, "name", round(best, 4), tuple(evidence)))
+    return starts, links
+
+
 # -- running it ----------------------------------------------------------------------------------
 def link(store: Store, at: str) -> LinkReport:
     """Infer every link anew and replace the earlier ones (written with time ``at``)."""
@@ -235,5 +355,13 @@ def link(store: Store, at: str) -> LinkReport:
     starts, links = match_products(findings, products)
     store.set_links("MATCHES_PRODUCT", starts, links, at)
     report.findings, report.findings_matched = len(starts), len({l.start for l in links})
+    if isinstance(store, MemoryStore):
+        consignors, exporters = consignors_nx(store), exporters_nx(store)
+    else:
+        consignors = [r.data() for r in store.read(CONSIGNORS_CYPHER)]  # type: ignore[attr-defined]
+        exporters = [r.data() for r in store.read(EXPORTERS_CYPHER)]  # type: ignore[attr-defined]
+    starts, links = link_consignors(consignors, exporters)
+    store.set_links("CONSIGNED_BY", starts, links, at)
+    report.consignors_linked = len(links)
     store.commit()
     return report

@@ -120,3 +120,28 @@ def test_both_stores_link_and_trace_alike(store_factory, demo_dir):
     assert d1.edges == d2.edges and d1.nodes == d2.nodes
     assert t1 == t2
     assert e1 == e2
+
+
+@pytest.mark.parametrize("declared", [
+    "HONGFA IMP. & EXP. CO LTD",
+    "shantou hongfa i/e co., ltd",
+    "Hongfa Import and Export Company Limited (Shantou)",
+    "HONGFAA IMPORT EXPORT",  # a typo: fuzzy
+])
+def test_the_declared_consignor_links_to_the_exporter_across_spellings(store, tmp_path, declared):
+    folder = write_all(tmp_path / "in")
+    # only the Chinese name: the match goes through its transliteration
+    write_csv(folder / "cn-exporters.csv", [dict(VALID["cn-exporters"], name_en="")])
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], consignor_name=declared, bill_of_lading="",
+                                                containers=make_container("TGHU000002"))])
+    _load_and_link(store, folder)
+    links = [(k, v) for k, v in store.dump().edges.items() if k[0] == "CONSIGNED_BY"]
+    assert [k[2] for k, _ in links] == [("Exporter", EXPORTER)]
+    assert links[0][1]["score"] >= 0.6 and links[0][1]["method"] == "name"
+
+
+def test_a_consignor_like_no_exporter_links_to_none(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], consignor_name="ACME WIDGETS GMBH")])
+    _load_and_link(store, folder)
+    assert not [k for k in store.dump().edges if k[0] == "CONSIGNED_BY"]
