@@ -58,6 +58,7 @@ INFERRED: dict[str, tuple[str, str]] = {
     "SAME_CONSIGNMENT": (ARRIVAL, SHIPMENT),
     "MATCHES_PRODUCT": (FINDING, PRODUCT),
     "CONSIGNED_BY": (ARRIVAL, EXPORTER),
+    "SAME_AS": (MANUFACTURER, MANUFACTURER),
 }
 
 SIDES = ("cn", "eu", "api", "linkage")

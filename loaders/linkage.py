@@ -9,7 +9,9 @@ Neither side knows the other's identifiers. After a load, linkage infers:
   (normalised, then fuzzy with rapidfuzz);
 * ``CONSIGNED_BY`` — an arrival's declared consignor (free text) to a CN exporter: names reduced
   to their trade-name core (no legal suffix, goods word or place name), Chinese names through
-  pypinyin, compared with rapidfuzz, ties broken by city and by the linked shipment's exporter.
+  pypinyin, compared with rapidfuzz, ties broken by city and by the linked shipment's exporter;
+* ``SAME_AS`` — one factory registered twice: the same trade-name core in the same city at a
+  similar address.
 
 Each link records its ``method``, ``score`` in [0, 1] and the ``evidence`` it used. The data each
 step needs is read by one function per store (a networkx walk and the Cypher text side by side);
@@ -41,6 +43,7 @@ class LinkReport:
     findings: int = 0
     findings_matched: int = 0
     consignors_linked: int = 0
+    duplicate_factories: int = 0
 
 
 # -- arrivals to shipments -----------------------------------------------------------------------
@@ -338,6 +341,42 @@ def link_consignors(arrivals: list[dict[str, Any]], exporters: list[dict[str, An
     return starts, links
 
 
+# -- one factory registered twice ----------------------------------------------------------------
+MANUFACTURERS_CYPHER = """
+MATCH (m:Manufacturer) WHERE m.name_zh IS NOT NULL
+RETURN m.key AS uscc, m.name_zh AS name_zh, m.name_en AS name_en, m.city AS city, m.address AS address
+"""
+
+
+def manufacturers_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    return [
+        {"uscc": nid[13:], "name_zh": a["name_zh"], "name_en": a.get("name_en"), "city": a.get("city"), "address": a.get("address")}
+        for nid, a in store.graph._node.items()  # noqa: SLF001
+        if nid.startswith("Manufacturer:") and "name_zh" in a
+    ]
+
+
+def link_duplicates(manufacturers: list[dict[str, Any]]) -> tuple[list[str], list[Link]]:
+    """Pairs of registrations that are one factory: the same trade-name core in the same city, and
+    addresses alike. The link goes from the larger USCC to the smaller."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for m in manufacturers:
+        groups.setdefault((core_zh(m["name_zh"]), (m.get("city") or "").casefold()), []).append(m)
+    links = []
+    for (core, city), ms in groups.items():
+        if len(ms) < 2 or not core:
+            continue
+        ms = sorted(ms, key=lambda m: m["uscc"])
+        for i, a in enumerate(ms):
+            for b in ms[i + 1 :]:
+                address = fuzz.token_sort_ratio(a.get("address") or "", b.get("address") or "")
+                if address < 70:
+                    continue
+                evidence = (f"trade name {core} in {city or 'the same place'}", f"addresses {address:.0f}% alike")
+                links.append(Link("SAME_AS", b["uscc"], a["uscc"], "name+address", round(0.6 + 0.35 * address / 100, 4), evidence))
+    return [m["uscc"] for m in manufacturers], links
+
+
 # -- running it ----------------------------------------------------------------------------------
 def link(store: Store, at: str) -> LinkReport:
     """Infer every link anew and replace the earlier ones (written with time ``at``)."""
@@ -363,5 +402,12 @@ def link(store: Store, at: str) -> LinkReport:
     starts, links = link_consignors(consignors, exporters)
     store.set_links("CONSIGNED_BY", starts, links, at)
     report.consignors_linked = len(links)
+    if isinstance(store, MemoryStore):
+        manufacturers = manufacturers_nx(store)
+    else:
+        manufacturers = [r.data() for r in store.read(MANUFACTURERS_CYPHER)]  # type: ignore[attr-defined]
+    starts, links = link_duplicates(manufacturers)
+    store.set_links("SAME_AS", starts, links, at)
+    report.duplicate_factories = len(links)
     store.commit()
     return report

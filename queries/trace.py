@@ -40,6 +40,7 @@ class Candidate:
     name_en: str | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
     other_findings: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)  # other registrations of the same factory
 
 
 @dataclass
@@ -103,7 +104,12 @@ CALL (m) {
   OPTIONAL MATCH (m)<-[:CONCERNS_FACTORY]-(:Investigation)-[:INVESTIGATES]->(f3:Finding)
   RETURN collect(DISTINCT f3.key) AS by_investigation
 }
-RETURN m.key AS uscc, m.name_zh AS name_zh, m.name_en AS name_en, by_product + by_consignment + by_investigation AS findings
+CALL (m) {
+  OPTIONAL MATCH (m)-[:SAME_AS]-(twin:Manufacturer)
+  RETURN collect(DISTINCT twin.key) AS same_as
+}
+RETURN m.key AS uscc, m.name_zh AS name_zh, m.name_en AS name_en, by_product + by_consignment + by_investigation AS findings,
+       same_as
 """
 
 
@@ -167,8 +173,9 @@ def factories_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
                         found += [_key(f) for f, _ in _in(store, aid, "CONCERNS")]
         for iid, _ in _in(store, mid, "CONCERNS_FACTORY"):
             found += [_key(f) for f, _ in _out(store, iid, "INVESTIGATES")]
+        twins = sorted({_key(t) for t, _ in _out(store, mid, "SAME_AS")} | {_key(t) for t, _ in _in(store, mid, "SAME_AS")})
         rows.append({"uscc": u, "name_zh": nodes[mid].get("name_zh"), "name_en": nodes[mid].get("name_en"),
-                     "findings": found})
+                     "findings": found, "same_as": twins})
     return rows
 
 
@@ -186,8 +193,12 @@ def _factories(store: Store, usccs: list[str]) -> list[dict[str, Any]]:
 
 
 # -- ranking, shared ---------------------------------------------------------------------------------
-def rank(row: dict[str, Any]) -> Trace:
-    """Rank the factories that the evidence of one finding reaches."""
+def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Trace:
+    """Rank the factories that the evidence of one finding reaches.
+
+    ``same_as`` maps a USCC to the other registrations of the same factory: their evidence is
+    pooled under the registration it favours most.
+    """
     t = Trace(finding_id=row["id"], status="not_traceable", arrival=row["arrival"], exporter=row["exporter"],
               certificates=sorted(row["certificates"], key=lambda c: c["certificate_no"]))
     by_kind: dict[str, dict[str, float]] = {}  # factory -> path kind -> best strength
@@ -222,6 +233,15 @@ def rank(row: dict[str, Any]) -> Trace:
                                     "score": m["score"], "evidence": m["evidence"]})
     for uscc in row["investigated"]:
         add(uscc, 0.9, {"path": "finding←investigation→factory", "source": "AQSIQ investigation"})
+    for uscc in sorted(by_kind):
+        twins = [tw for tw in (same_as or {}).get(uscc, ()) if tw in by_kind and tw != uscc]
+        for twin in twins:
+            if twin not in by_kind or uscc not in by_kind:
+                continue
+            keep, drop = sorted((uscc, twin), key=lambda u: (-max(by_kind[u].values()), u))
+            for kind, s in by_kind.pop(drop).items():
+                by_kind[keep][kind] = max(by_kind[keep].get(kind, 0.0), s)
+            evidence[keep] += [dict(e, registration=drop) for e in evidence.pop(drop)]
     # Paths of different kinds that reach one factory are independent witnesses: they add up.
     strength = {u: min(0.99, 1 - _prod(1 - s for s in kinds.values())) if len(kinds) > 1 else max(kinds.values())
                 for u, kinds in by_kind.items()}
@@ -258,14 +278,15 @@ def trace(store: Store, finding_id: str) -> Trace:
     row = _evidence(store, finding_id)
     if row is None:
         return Trace(finding_id=finding_id, status="unknown_finding", reason=f"no finding {finding_id} in the store")
-    t = rank(row)
-    if t.candidates:
-        by_uscc = {f["uscc"]: f for f in _factories(store, [c.uscc for c in t.candidates])}
-        for c in t.candidates:
-            f = by_uscc.get(c.uscc)
-            if f:
-                c.name_zh, c.name_en = f["name_zh"], f["name_en"]
-                c.other_findings = sorted(set(f["findings"]) - {finding_id})
+    reached = sorted({x["uscc"] for x in row["lines"] + row["matches"] if x["uscc"]} | set(row["investigated"]))
+    by_uscc = {f["uscc"]: f for f in _factories(store, reached)} if reached else {}
+    t = rank(row, {u: f["same_as"] for u, f in by_uscc.items()})
+    for c in t.candidates:
+        f = by_uscc.get(c.uscc)
+        if f:
+            c.name_zh, c.name_en, c.same_as = f["name_zh"], f["name_en"], f["same_as"]
+            twins = [by_uscc[u] for u in f["same_as"] if u in by_uscc]
+            c.other_findings = sorted(set(f["findings"]).union(*(tw["findings"] for tw in twins)) - {finding_id})
     return t
 
 

@@ -145,3 +145,20 @@ def test_a_consignor_like_no_exporter_links_to_none(store, tmp_path):
     write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], consignor_name="ACME WIDGETS GMBH")])
     _load_and_link(store, folder)
     assert not [k for k in store.dump().edges if k[0] == "CONSIGNED_BY"]
+
+
+def test_a_factory_registered_twice_is_one_candidate(store, tmp_path):
+    folder = write_all(tmp_path / "in")
+    first = VALID["cn-manufacturers"]
+    second = dict(first, uscc=FACTORY2, name_zh="汕头市星达玩具厂", name_en="", address="Chenghai, No 12")
+    write_csv(folder / "cn-manufacturers.csv", [dict(first, address="Chenghai, No. 12"), second])
+    # the export declaration names the second registration; the finding's barcode the first's product
+    write_csv(folder / "cn-shipment-lines.csv", [dict(VALID["cn-shipment-lines"], manufacturer_uscc=FACTORY2)])
+    write_csv(folder / "cn-investigations.csv", [dict(VALID["cn-investigations"], finding_id="F-OTHER")])
+    _load_and_link(store, folder)
+    assert [k[1:] for k in store.dump().edges if k[0] == "SAME_AS"] == [(("Manufacturer", FACTORY2), ("Manufacturer", FACTORY))]
+    t = trace(store, "F-NL-1")
+    (only,) = t.candidates
+    assert {only.uscc, *only.same_as} == {FACTORY, FACTORY2}
+    assert only.confidence >= 0.9
+    assert {e.get("registration") for e in only.evidence} >= {None, *({FACTORY, FACTORY2} - {only.uscc})}
