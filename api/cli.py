@@ -152,6 +152,80 @@ def link_cmd(ctx: _Context) -> None:
         _fail(str(exc))
 
 
+@main.group("links")
+def links_group() -> None:
+    """Review inferred links, and confirm or reject them (decisions outlive every reload)."""
+
+
+@links_group.command("review")
+@click.option("--below", default=0.9, show_default=True, type=click.FloatRange(0, 1), help="List links scored under this.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per link.")
+@pass_ctx
+def links_review(ctx: _Context, below: float, as_json: bool) -> None:
+    """List the inferred links linkage is least sure of."""
+    from queries.links import review
+
+    try:
+        store = ctx.open(readonly=True)
+        try:
+            rows = review(store, below)
+        finally:
+            store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            click.echo(f"{r['score']:.2f} {r['type']} {r['start']} -> {r['end']} ({r['method']}): {'; '.join(r['evidence'])}")
+    if not as_json:
+        click.echo(f"{len(rows)} links scored under {below}")
+
+
+def _decide(ctx: _Context, rel_type: str, start: str, end: str, decision: str, by: str) -> None:
+    from datetime import datetime, timezone
+
+    from graph.model import INFERRED, Source
+    from loaders.linkage import decision_record
+
+    if rel_type not in INFERRED:
+        _fail(f"{rel_type} is no inferred link type; one of {', '.join(INFERRED)}")
+    try:
+        store = ctx.open()
+        try:
+            store.apply([decision_record(rel_type, start, end, decision, by)],
+                        Source("api", f"links {decision[:-2]} by {by}", datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            store.commit()
+        finally:
+            store.close()
+        _link(ctx, quiet=True)
+    except TracegraphError as exc:
+        _fail(str(exc))
+    click.echo(f"{rel_type} {start} -> {end}: {decision} by {by}")
+
+
+@links_group.command("confirm")
+@click.argument("rel_type", metavar="TYPE")
+@click.argument("start")
+@click.argument("end")
+@click.option("--by", required=True, help="Who decided (kept with the decision).")
+@pass_ctx
+def links_confirm(ctx: _Context, rel_type: str, start: str, end: str, by: str) -> None:
+    """Confirm a link (TYPE START END keys, e.g. SAME_CONSIGNMENT MRN DECLARATION_NO)."""
+    _decide(ctx, rel_type, start, end, "confirmed", by)
+
+
+@links_group.command("reject")
+@click.argument("rel_type", metavar="TYPE")
+@click.argument("start")
+@click.argument("end")
+@click.option("--by", required=True, help="Who decided (kept with the decision).")
+@pass_ctx
+def links_reject(ctx: _Context, rel_type: str, start: str, end: str, by: str) -> None:
+    """Reject a link: linkage will not infer it again."""
+    _decide(ctx, rel_type, start, end, "rejected", by)
+
+
 def _print_trace(t: Any) -> None:
     click.echo(f"finding {t.finding_id}: {t.status}{' — ' + t.reason if t.reason else ''}")
     if t.arrival:

@@ -27,10 +27,11 @@ ARRIVAL = "Arrival"  # an EU import declaration, by MRN
 IMPORTER = "Importer"
 INSPECTION = "Inspection"
 FINDING = "Finding"
+LINK_DECISION = "LinkDecision"  # a person confirmed or rejected an inferred link
 
 LABELS = (
     MANUFACTURER, EXPORTER, PRODUCT, SHIPMENT, SHIPMENT_LINE, CONTAINER, CERTIFICATE, OFFICE,
-    INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING,
+    INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING, LINK_DECISION,
 )
 
 # Relationship types a record states, by the label of the node they leave, with their target label.
@@ -48,6 +49,7 @@ STATED: dict[str, dict[str, str]] = {
     CONTAINER: {},
     OFFICE: {},
     IMPORTER: {},
+    LINK_DECISION: {},
 }
 
 REL_TYPES = tuple(sorted({t for out in STATED.values() for t in out}))

@@ -29,7 +29,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from graph.memory import MemoryStore
-from graph.model import Link
+from graph.model import LINK_DECISION, Link, Record, composite_key
 from graph.store import Store
 
 MAX_TRANSIT_DAYS = 120  # China to an EU port by sea takes 20-60 days; by rail or with transhipment more
@@ -377,10 +377,57 @@ def link_duplicates(manufacturers: list[dict[str, Any]]) -> tuple[list[str], lis
     return [m["uscc"] for m in manufacturers], links
 
 
+# -- what people decided ------------------------------------------------------------------------
+DECISIONS_CYPHER = """
+MATCH (d:LinkDecision)
+RETURN d.type AS type, d.start AS start, d.end AS end, d.decision AS decision, d.by AS by
+"""
+SINGLE = frozenset({"SAME_CONSIGNMENT", "CONSIGNED_BY"})  # one end per start
+
+
+def decisions_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    return [
+        {k: a.get(k) for k in ("type", "start", "end", "decision", "by")}
+        for nid, a in store.graph._node.items()  # noqa: SLF001
+        if nid.startswith("LinkDecision:")
+    ]
+
+
+def decision_record(rel_type: str, start: str, end: str, decision: str, by: str) -> Record:
+    """The record that keeps a person's decision on a link (it outlives every reload and relink)."""
+    if decision not in ("confirmed", "rejected"):
+        raise ValueError(f"decision must be confirmed or rejected, not {decision!r}")
+    return Record(LINK_DECISION, composite_key(rel_type, start, end),
+                  {"type": rel_type, "start": start, "end": end, "decision": decision, "by": by})
+
+
+def apply_decisions(rel_type: str, links: list[Link], decisions: list[dict[str, Any]]) -> list[Link]:
+    """Drop rejected links; add confirmed ones (for a one-end type, instead of any other)."""
+    mine = [d for d in decisions if d["type"] == rel_type]
+    rejected = {(d["start"], d["end"]) for d in mine if d["decision"] == "rejected"}
+    confirmed = {(d["start"], d["end"]): d["by"] for d in mine if d["decision"] == "confirmed"}
+    fixed = {s for s, _ in confirmed} if rel_type in SINGLE else set()
+    out = [l for l in links if (l.start, l.end) not in rejected and (l.start, l.end) not in confirmed and l.start not in fixed]
+    out += [Link(rel_type, s, e, "confirmed", 1.0, (f"confirmed by {by}",)) for (s, e), by in sorted(confirmed.items())]
+    return out
+
+
 # -- running it ----------------------------------------------------------------------------------
 def link(store: Store, at: str) -> LinkReport:
-    """Infer every link anew and replace the earlier ones (written with time ``at``)."""
+    """Infer every link anew and replace the earlier ones (written with time ``at``); links that a
+    person confirmed or rejected stay as they decided."""
     report = LinkReport()
+    if isinstance(store, MemoryStore):
+        decisions = decisions_nx(store)
+    else:
+        decisions = [r.data() for r in store.read(DECISIONS_CYPHER)]  # type: ignore[attr-defined]
+
+    def put(rel_type: str, starts: list[str], links: list[Link]) -> list[Link]:
+        links = apply_decisions(rel_type, links, decisions)
+        starts = sorted(set(starts) | {l.start for l in links})
+        store.set_links(rel_type, starts, links, at)
+        return links
+
     if isinstance(store, MemoryStore):
         arrivals: Iterable[dict[str, Any]] = list(arrival_candidates_nx(store))
         findings, products = findings_nx(store), products_nx(store)
@@ -389,10 +436,10 @@ def link(store: Store, at: str) -> LinkReport:
         findings = [r.data() for r in store.read(FINDINGS_CYPHER)]  # type: ignore[attr-defined]
         products = [r.data() for r in store.read(PRODUCTS_CYPHER)]  # type: ignore[attr-defined]
     starts, links = link_consignments(arrivals)
-    store.set_links("SAME_CONSIGNMENT", starts, links, at)
+    links = put("SAME_CONSIGNMENT", starts, links)
     report.arrivals, report.arrivals_linked = len(starts), len(links)
     starts, links = match_products(findings, products)
-    store.set_links("MATCHES_PRODUCT", starts, links, at)
+    links = put("MATCHES_PRODUCT", starts, links)
     report.findings, report.findings_matched = len(starts), len({l.start for l in links})
     if isinstance(store, MemoryStore):
         consignors, exporters = consignors_nx(store), exporters_nx(store)
@@ -400,14 +447,14 @@ def link(store: Store, at: str) -> LinkReport:
         consignors = [r.data() for r in store.read(CONSIGNORS_CYPHER)]  # type: ignore[attr-defined]
         exporters = [r.data() for r in store.read(EXPORTERS_CYPHER)]  # type: ignore[attr-defined]
     starts, links = link_consignors(consignors, exporters)
-    store.set_links("CONSIGNED_BY", starts, links, at)
+    links = put("CONSIGNED_BY", starts, links)
     report.consignors_linked = len(links)
     if isinstance(store, MemoryStore):
         manufacturers = manufacturers_nx(store)
     else:
         manufacturers = [r.data() for r in store.read(MANUFACTURERS_CYPHER)]  # type: ignore[attr-defined]
     starts, links = link_duplicates(manufacturers)
-    store.set_links("SAME_AS", starts, links, at)
+    links = put("SAME_AS", starts, links)
     report.duplicate_factories = len(links)
     store.commit()
     return report

@@ -211,6 +211,9 @@ def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Tr
         kinds[path["path"]] = max(kinds.get(path["path"], 0.0), s)
         evidence.setdefault(uscc, []).append(path)
 
+    # The stores return rows in their own order; the evidence is listed in one order for both.
+    row = dict(row, lines=sorted(row["lines"], key=lambda x: (x["product"], x["uscc"] or "", x["model"] or "")),
+               matches=sorted(row["matches"], key=lambda x: x["product"]), investigated=sorted(row["investigated"]))
     matched = {m["product"]: m for m in row["matches"]}
     link = row["link"]
     if link:
@@ -284,7 +287,7 @@ def trace(store: Store, finding_id: str) -> Trace:
     for c in t.candidates:
         f = by_uscc.get(c.uscc)
         if f:
-            c.name_zh, c.name_en, c.same_as = f["name_zh"], f["name_en"], f["same_as"]
+            c.name_zh, c.name_en, c.same_as = f["name_zh"], f["name_en"], sorted(f["same_as"])
             twins = [by_uscc[u] for u in f["same_as"] if u in by_uscc]
             c.other_findings = sorted(set(f["findings"]).union(*(tw["findings"] for tw in twins)) - {finding_id})
     return t

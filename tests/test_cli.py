@@ -100,3 +100,20 @@ def test_trace_and_exposure_from_the_command_line(tmp_path):
     assert tg("--store", store, "trace", "NOPE").returncode == 1
     e = json.loads(tg("--store", store, "exposure", VALID["cn-products"]["manufacturer_uscc"], "--json").stdout)
     assert e["entry_points"] == ["NLRTM"] and len(e["arrivals"]) == 1
+
+
+def test_links_review_confirm_and_reject(tmp_path):
+    data = write_all(tmp_path / "in")
+    write_csv(data / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], bill_of_lading="")])
+    store = str(tmp_path / "store")
+    assert tg("--store", store, "load", "-q", str(data)).returncode == 0
+    rows = [json.loads(x) for x in tg("--store", store, "links", "review", "--json").stdout.splitlines()]
+    consignment = [r for r in rows if r["type"] == "SAME_CONSIGNMENT"]
+    assert len(consignment) == 1 and consignment[0]["score"] < 0.9
+    mrn, decl = consignment[0]["start"], consignment[0]["end"]
+    r = tg("--store", store, "links", "reject", "SAME_CONSIGNMENT", mrn, decl, "--by", "analyst 3")
+    assert r.returncode == 0 and "rejected by analyst 3" in r.stdout
+    assert json.loads(tg("--store", store, "trace", "F-NL-1", "--json").stdout)["shipment"] is None
+    r = tg("--store", store, "links", "confirm", "SAME_CONSIGNMENT", mrn, decl, "--by", "analyst 3")
+    assert json.loads(tg("--store", store, "trace", "F-NL-1", "--json").stdout)["shipment"] == decl
+    assert tg("--store", store, "links", "confirm", "NOPE", "a", "b", "--by", "x").returncode == 2

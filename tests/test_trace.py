@@ -162,3 +162,30 @@ def test_a_factory_registered_twice_is_one_candidate(store, tmp_path):
     assert {only.uscc, *only.same_as} == {FACTORY, FACTORY2}
     assert only.confidence >= 0.9
     assert {e.get("registration") for e in only.evidence} >= {None, *({FACTORY, FACTORY2} - {only.uscc})}
+
+
+def test_a_person_confirms_and_rejects_links_and_relinking_keeps_it(store, tmp_path):
+    from graph.model import Source
+    from loaders.linkage import decision_record
+    from queries.links import review
+
+    folder = write_all(tmp_path / "in")
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], bill_of_lading="", containers=f"{BOX1};{make_container('TGHU000003')}")])
+    _load_and_link(store, folder)
+    uncertain = [r for r in review(store) if r["type"] == "SAME_CONSIGNMENT"]
+    assert [(r["start"], r["end"]) for r in uncertain] == [(MRN, "531620150000000001")]
+    src = Source("api", "links", "2026-01-02T00:00:00+00:00")
+    store.apply([decision_record("SAME_CONSIGNMENT", MRN, "531620150000000001", "rejected", "inspector 7")], src)
+    store.commit()
+    link(store, "2026-01-02T00:00:00+00:00")
+    assert trace(store, "F-NL-1").shipment is None
+    load(store, [str(folder)])  # a reload and relink do not bring it back
+    link(store, "2026-01-03T00:00:00+00:00")
+    assert trace(store, "F-NL-1").shipment is None
+    store.apply([decision_record("SAME_CONSIGNMENT", MRN, "531620150000000001", "confirmed", "inspector 7")], src)
+    store.commit()
+    link(store, "2026-01-04T00:00:00+00:00")
+    t = trace(store, "F-NL-1")
+    assert t.shipment == "531620150000000001"
+    assert t.candidates[0].evidence[0]["consignment"] == {"score": 1.0, "method": "confirmed", "evidence": ["confirmed by inspector 7"]}
+    assert not [r for r in review(store) if r["type"] == "SAME_CONSIGNMENT"]
