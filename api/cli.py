@@ -119,7 +119,7 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     try:
         report = _run_load(ctx, paths, validate_only=False, quiet=quiet)
         if not no_link and report.landed:
-            _link(ctx, quiet)
+            _link(ctx, quiet, since=report.loaded_at)
     except FileProblem as exc:
         _fail(exc.reason)
     except TracegraphError as exc:
@@ -127,18 +127,18 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     _finish(report, report_path, allow_partial, validate_only=False)
 
 
-def _link(ctx: _Context, quiet: bool) -> None:
+def _link(ctx: _Context, quiet: bool, since: str | None = None) -> None:
     from datetime import datetime, timezone
 
     from loaders.linkage import link
 
     store = ctx.open()
     try:
-        r = link(store, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        r = link(store, datetime.now(timezone.utc).isoformat(timespec="microseconds"), since)
     finally:
         store.close()
     if not quiet:
-        click.echo(f"linked {r.arrivals_linked} of {r.arrivals} arrivals to CN shipments; "
+        click.echo(f"linked {r.arrivals_linked} of {r.arrivals} {'new or changed ' if since else ''}arrivals to CN shipments; "
                    f"matched {r.findings_matched} of {r.findings} findings to CN products")
 
 
@@ -194,7 +194,7 @@ def _decide(ctx: _Context, rel_type: str, start: str, end: str, decision: str, b
         store = ctx.open()
         try:
             store.apply([decision_record(rel_type, start, end, decision, by)],
-                        Source("api", f"links {decision[:-2]} by {by}", datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                        Source("api", f"links {decision[:-2]} by {by}", datetime.now(timezone.utc).isoformat(timespec="microseconds")))
             store.commit()
         finally:
             store.close()

@@ -33,6 +33,9 @@ INDEXES = (
     ("Product", "gtin"),
     ("Product", "model"),
     ("Finding", "found_on"),
+    ("Arrival", "_at"),  # incremental linkage looks for what changed since a load
+    ("Shipment", "_at"),
+    ("Arrival", "consignor_name"),
 )
 
 

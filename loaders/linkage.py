@@ -48,7 +48,16 @@ class LinkReport:
 
 # -- arrivals to shipments -----------------------------------------------------------------------
 ARRIVAL_CANDIDATES_CYPHER = """
-MATCH (a:Arrival) WHERE a.arrived_on IS NOT NULL
+CALL () {
+  MATCH (a:Arrival) WHERE $since IS NULL OR a._at >= $since RETURN a
+  UNION
+  MATCH (s:Shipment) WHERE $since IS NOT NULL AND s._at >= $since
+  MATCH (s)-[:IN_CONTAINER]->(:Container)<-[:IN_CONTAINER]-(a:Arrival) RETURN a
+  UNION
+  MATCH (s:Shipment) WHERE $since IS NOT NULL AND s._at >= $since
+  MATCH (a:Arrival {bill_of_lading: s.bill_of_lading}) RETURN a
+}
+WITH a WHERE a.arrived_on IS NOT NULL
 CALL (a) {
   OPTIONAL MATCH (a)-[:IN_CONTAINER]->(:Container)<-[:IN_CONTAINER]-(s:Shipment)
   RETURN collect(DISTINCT s) AS by_box
@@ -66,15 +75,28 @@ RETURN a.key AS mrn, a.bill_of_lading AS bol, a.containers AS containers, a.entr
 """
 
 
-def arrival_candidates_nx(store: MemoryStore) -> Iterable[dict[str, Any]]:
-    """For every arrival, the shipments that share a container or the bill of lading with it."""
+def arrival_candidates_nx(store: MemoryStore, since: str | None = None) -> Iterable[dict[str, Any]]:
+    """For each arrival to (re)link, the shipments that share a container or the bill of lading.
+
+    With ``since``, only arrivals that changed since then, or that share a container or the bill
+    of lading with a shipment that did.
+    """
     nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
     by_bol: dict[str, list[str]] = {}
+    changed_bols: set[str] = set()
+    dirty: set[str] = set()
     for nid, attrs in nodes.items():
-        if nid.startswith("Shipment:") and "bill_of_lading" in attrs:
-            by_bol.setdefault(attrs["bill_of_lading"], []).append(nid)
+        if nid.startswith("Shipment:"):
+            if "bill_of_lading" in attrs:
+                by_bol.setdefault(attrs["bill_of_lading"], []).append(nid)
+            if since is not None and attrs["_at"] >= since:
+                changed_bols.add(attrs.get("bill_of_lading", ""))
+                dirty.update(a for box in succ[nid] if box.startswith("Container:")
+                             for a in pred[box] if a.startswith("Arrival:"))
     for nid, a in nodes.items():
         if not nid.startswith("Arrival:") or "arrived_on" not in a:
+            continue
+        if since is not None and nid not in dirty and a["_at"] < since and a.get("bill_of_lading", "") not in changed_bols:
             continue
         cands: dict[str, None] = {}
         for box in succ[nid]:
@@ -228,21 +250,21 @@ def match_products(findings: list[dict[str, Any]], products: list[dict[str, Any]
 
 # -- consignors to exporters ---------------------------------------------------------------------
 CONSIGNORS_CYPHER = """
-MATCH (a:Arrival) WHERE a.consignor_name IS NOT NULL
+MATCH (a:Arrival) WHERE a.consignor_name IS NOT NULL AND ($only IS NULL OR a.key IN $only)
 OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(:Shipment)-[:EXPORTED_BY]->(x:Exporter)
 RETURN a.key AS mrn, a.consignor_name AS name, a.consignor_address AS address, x.key AS shipped_by
 """
 EXPORTERS_CYPHER = """
 MATCH (x:Exporter) WHERE x.name_zh IS NOT NULL
-RETURN x.key AS uscc, x.name_zh AS name_zh, x.name_en AS name_en, x.city AS city, x.address AS address
+RETURN x.key AS uscc, x.name_zh AS name_zh, x.name_en AS name_en, x.city AS city, x.address AS address, x._at AS at
 """
 
 
-def consignors_nx(store: MemoryStore) -> list[dict[str, Any]]:
+def consignors_nx(store: MemoryStore, only: set[str] | None = None) -> list[dict[str, Any]]:
     nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
     rows = []
     for nid, a in nodes.items():
-        if nid.startswith("Arrival:") and "consignor_name" in a:
+        if nid.startswith("Arrival:") and "consignor_name" in a and (only is None or nid[8:] in only):
             shipped_by = None
             for sid, d in succ[nid].items():
                 if d["type"] == "SAME_CONSIGNMENT":
@@ -254,7 +276,8 @@ def consignors_nx(store: MemoryStore) -> list[dict[str, Any]]:
 
 def exporters_nx(store: MemoryStore) -> list[dict[str, Any]]:
     return [
-        {"uscc": nid[9:], "name_zh": a["name_zh"], "name_en": a.get("name_en"), "city": a.get("city"), "address": a.get("address")}
+        {"uscc": nid[9:], "name_zh": a["name_zh"], "name_en": a.get("name_en"), "city": a.get("city"),
+         "address": a.get("address"), "at": a["_at"]}
         for nid, a in store.graph._node.items()  # noqa: SLF001
         if nid.startswith("Exporter:") and "name_zh" in a
     ]
@@ -413,9 +436,14 @@ def apply_decisions(rel_type: str, links: list[Link], decisions: list[dict[str, 
 
 
 # -- running it ----------------------------------------------------------------------------------
-def link(store: Store, at: str) -> LinkReport:
-    """Infer every link anew and replace the earlier ones (written with time ``at``); links that a
-    person confirmed or rejected stay as they decided."""
+def link(store: Store, at: str, since: str | None = None) -> LinkReport:
+    """Infer links and replace the earlier ones (written with time ``at``); links that a person
+    confirmed or rejected stay as they decided.
+
+    With ``since`` (the time of a load), arrivals are linked again only where they, or shipments
+    that may be them, changed since then, and consignors only for those arrivals (all of them when
+    an exporter changed); findings and factories, far fewer, are matched again in full.
+    """
     report = LinkReport()
     if isinstance(store, MemoryStore):
         decisions = decisions_nx(store)
@@ -429,23 +457,28 @@ def link(store: Store, at: str) -> LinkReport:
         return links
 
     if isinstance(store, MemoryStore):
-        arrivals: Iterable[dict[str, Any]] = list(arrival_candidates_nx(store))
+        arrivals: Iterable[dict[str, Any]] = list(arrival_candidates_nx(store, since))
         findings, products = findings_nx(store), products_nx(store)
     else:
-        arrivals = [r.data() for r in store.read(ARRIVAL_CANDIDATES_CYPHER)]  # type: ignore[attr-defined]
+        arrivals = [r.data() for r in store.read(ARRIVAL_CANDIDATES_CYPHER, since=since)]  # type: ignore[attr-defined]
         findings = [r.data() for r in store.read(FINDINGS_CYPHER)]  # type: ignore[attr-defined]
         products = [r.data() for r in store.read(PRODUCTS_CYPHER)]  # type: ignore[attr-defined]
     starts, links = link_consignments(arrivals)
     links = put("SAME_CONSIGNMENT", starts, links)
     report.arrivals, report.arrivals_linked = len(starts), len(links)
+    relinked = set(starts)
     starts, links = match_products(findings, products)
     links = put("MATCHES_PRODUCT", starts, links)
     report.findings, report.findings_matched = len(starts), len({l.start for l in links})
     if isinstance(store, MemoryStore):
-        consignors, exporters = consignors_nx(store), exporters_nx(store)
+        exporters = exporters_nx(store)
     else:
-        consignors = [r.data() for r in store.read(CONSIGNORS_CYPHER)]  # type: ignore[attr-defined]
         exporters = [r.data() for r in store.read(EXPORTERS_CYPHER)]  # type: ignore[attr-defined]
+    only = None if since is None or any(x["at"] >= since for x in exporters) else relinked
+    if isinstance(store, MemoryStore):
+        consignors = consignors_nx(store, only)
+    else:
+        consignors = [r.data() for r in store.read(CONSIGNORS_CYPHER, only=None if only is None else sorted(only))]  # type: ignore[attr-defined]
     starts, links = link_consignors(consignors, exporters)
     links = put("CONSIGNED_BY", starts, links)
     report.consignors_linked = len(links)

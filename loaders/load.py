@@ -58,6 +58,7 @@ class LoadReport:
     files: list[FileSummary] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    loaded_at: str = ""  # the time every record of this load carries in its provenance
 
     @property
     def rejected(self) -> int:
@@ -125,7 +126,7 @@ def load(
     """
     report = LoadReport()
     files, report.skipped = discover(paths)
-    loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    loaded_at = report.loaded_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     for path, rtype in files:
         summary = _load_file(store, path, rtype, loaded_at, report.problems, on_progress)
         report.files.append(summary)

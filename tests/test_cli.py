@@ -90,7 +90,7 @@ def test_trace_and_exposure_from_the_command_line(tmp_path):
     data = write_all(tmp_path / "in")
     store = str(tmp_path / "store")
     r = tg("--store", store, "load", str(data))
-    assert r.returncode == 0 and "linked 1 of 1 arrivals" in r.stdout
+    assert r.returncode == 0 and "linked 1 of 1 new or changed arrivals" in r.stdout
     r = tg("--store", store, "trace", "F-NL-1")
     assert r.returncode == 0 and "traced" in r.stdout and "汕头市澄海区星达玩具厂" in r.stdout
     lines = tg("--store", store, "trace", "--all", "--json").stdout.splitlines()

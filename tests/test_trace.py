@@ -189,3 +189,32 @@ def test_a_person_confirms_and_rejects_links_and_relinking_keeps_it(store, tmp_p
     assert t.shipment == "531620150000000001"
     assert t.candidates[0].evidence[0]["consignment"] == {"score": 1.0, "method": "confirmed", "evidence": ["confirmed by inspector 7"]}
     assert not [r for r in review(store) if r["type"] == "SAME_CONSIGNMENT"]
+
+
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def test_incremental_linkage_ends_where_a_full_one_does(store_factory, demo_dir, kind):
+    """Shipments arriving after their arrivals: only what changed is linked again, to the same end."""
+    late = {"cn-shipments.csv", "cn-shipment-lines.csv", "cn-exporters.csv"}
+    s = store_factory(kind, "incremental")
+    first = load(s, [str(p) for p in sorted(demo_dir.glob("*.csv")) if p.name not in late])
+    link(s, "t1", since=first.loaded_at)
+    second = load(s, [str(demo_dir / name) for name in sorted(late)])
+    report = link(s, "t2", since=second.loaded_at)
+    incremental = s.dump()
+    assert 0 < report.arrivals
+    link(s, "t3")  # everything anew
+    full = s.dump()
+    assert {k: v for k, v in incremental.edges.items()} == full.edges
+    assert sum(1 for k in full.edges if k[0] == "SAME_CONSIGNMENT") > 0.9 * sum(1 for n in full.nodes if n[0] == "Arrival")
+
+
+def test_a_later_load_links_only_what_it_changed(store, demo_dir, tmp_path):
+    first = load(store, [str(demo_dir)])
+    assert link(store, "t1", since=first.loaded_at).arrivals > 100
+    rows = (demo_dir / "eu-arrivals.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "fix").mkdir()
+    changed = rows[1].replace("CN,", "VN,", 1) if ",CN," in rows[1] else rows[1]
+    assert changed != rows[1]
+    (tmp_path / "fix" / "eu-arrivals-fix.csv").write_text(rows[0] + "\n" + changed + "\n", encoding="utf-8")
+    second = load(store, [str(tmp_path / "fix")])
+    assert link(store, "t2", since=second.loaded_at).arrivals == 1
