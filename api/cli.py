@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -15,12 +15,27 @@ from loaders.load import FileSummary, LoadReport, load
 from loaders.reader import FileProblem
 
 
+T = TypeVar("T")
+
+
 class _Context:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def open(self, readonly: bool = False) -> Store:
         return open_store(self.settings.store, neo4j=self.settings.neo4j, readonly=readonly)
+
+    def read(self, query: Callable[[Store], T]) -> T:
+        """Run ``query`` on the store opened for reading; a store error ends the command with its message."""
+        try:
+            store = self.open(readonly=True)
+            try:
+                return query(store)
+            finally:
+                store.close()
+        except TracegraphError as exc:
+            _fail(str(exc))
+            raise  # unreachable: _fail exits
 
 
 pass_ctx = click.make_pass_decorator(_Context)
@@ -165,14 +180,7 @@ def links_review(ctx: _Context, below: float, as_json: bool) -> None:
     """List the inferred links linkage is least sure of."""
     from queries.links import review
 
-    try:
-        store = ctx.open(readonly=True)
-        try:
-            rows = review(store, below)
-        finally:
-            store.close()
-    except TracegraphError as exc:
-        _fail(str(exc))
+    rows = ctx.read(lambda store: review(store, below))
     for r in rows:
         if as_json:
             click.echo(json.dumps(r, ensure_ascii=False))
@@ -249,38 +257,28 @@ def _print_trace(t: Any) -> None:
 @pass_ctx
 def trace_cmd(ctx: _Context, finding_id: str | None, all_findings: bool, as_json: bool) -> None:
     """Rank the factories that may have made the product of a finding, with the evidence."""
-    from queries.trace import trace
+    from queries.trace import finding_ids, trace
 
     if bool(finding_id) == all_findings:
         _fail("give one FINDING_ID, or --all")
-    try:
-        store = ctx.open(readonly=True)
-        try:
-            ids = [finding_id] if finding_id else _finding_ids(store)
-            for fid in ids:
-                t = trace(store, fid)
-                if as_json and all_findings:
-                    click.echo(json.dumps({"finding_id": t.finding_id, "status": t.status, "reason": t.reason,
-                                           "candidates": [{"uscc": c.uscc, "confidence": c.confidence, "evidence": c.evidence}
-                                                          for c in t.candidates]}, ensure_ascii=False))
-                elif as_json:
-                    click.echo(json.dumps(t.to_dict(), ensure_ascii=False))
-                else:
-                    _print_trace(t)
-        finally:
-            store.close()
-    except TracegraphError as exc:
-        _fail(str(exc))
-    if finding_id and not all_findings and t.status == "unknown_finding":
+
+    def run(store: Store) -> str:
+        status = ""
+        for fid in [finding_id] if finding_id else finding_ids(store):
+            t = trace(store, fid)
+            status = t.status
+            if as_json and all_findings:
+                click.echo(json.dumps({"finding_id": t.finding_id, "status": t.status, "reason": t.reason,
+                                       "candidates": [{"uscc": c.uscc, "confidence": c.confidence, "evidence": c.evidence}
+                                                      for c in t.candidates]}, ensure_ascii=False))
+            elif as_json:
+                click.echo(json.dumps(t.to_dict(), ensure_ascii=False))
+            else:
+                _print_trace(t)
+        return status
+
+    if ctx.read(run) == "unknown_finding" and finding_id:
         sys.exit(1)
-
-
-def _finding_ids(store: Store) -> list[str]:
-    from graph.memory import MemoryStore
-
-    if isinstance(store, MemoryStore):
-        return sorted(n.partition(":")[2] for n in store.graph._node if n.startswith("Finding:"))  # noqa: SLF001
-    return [r["k"] for r in store.read("MATCH (f:Finding) RETURN f.key AS k ORDER BY k")]  # type: ignore[attr-defined]
 
 
 @main.command("exposure")
@@ -291,14 +289,7 @@ def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
     """Everything of a factory's that reached the EU: products, shipments, arrivals, entry points, importers."""
     from queries.trace import exposure
 
-    try:
-        store = ctx.open(readonly=True)
-        try:
-            e = exposure(store, uscc.strip().upper())
-        finally:
-            store.close()
-    except TracegraphError as exc:
-        _fail(str(exc))
+    e = ctx.read(lambda store: exposure(store, uscc.strip().upper()))
     if as_json:
         click.echo(json.dumps(e, ensure_ascii=False))
         return
@@ -330,14 +321,7 @@ def validate_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None,
 @pass_ctx
 def stats_cmd(ctx: _Context, as_json: bool) -> None:
     """Count nodes by label and relationships by type."""
-    try:
-        store = ctx.open(readonly=True)
-        try:
-            stats = store.stats()
-        finally:
-            store.close()
-    except TracegraphError as exc:
-        _fail(str(exc))
+    stats = ctx.read(lambda store: store.stats())
     if as_json:
         click.echo(json.dumps({"store": ctx.settings.store, "nodes": stats.nodes, "relationships": stats.relationships}))
         return

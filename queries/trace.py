@@ -293,6 +293,13 @@ def trace(store: Store, finding_id: str) -> Trace:
     return t
 
 
+def finding_ids(store: Store) -> list[str]:
+    """Every finding's id, in order."""
+    if isinstance(store, MemoryStore):
+        return sorted(n.partition(":")[2] for n in store.graph._node if n.startswith("Finding:"))  # noqa: SLF001
+    return [r["k"] for r in store.read("MATCH (f:Finding) RETURN f.key AS k ORDER BY k")]  # type: ignore[attr-defined]
+
+
 # -- exposure ------------------------------------------------------------------------------------------
 EXPOSURE_CYPHER = """
 MATCH (m:Manufacturer {key: $uscc})<-[:MADE_BY]-(p:Product)
