@@ -40,7 +40,6 @@ from graph.model import (
     Record,
     Source,
     Stats,
-    node_id,
     split_id,
 )
 
@@ -240,15 +239,6 @@ class MemoryStore:
                 f.truncate(0)
                 os.fsync(f.fileno())
 
-    def rollback(self) -> None:
-        """Forget uncommitted records by reading the last committed state again."""
-        self._pending, self._pending_rows, self._snapshot_due = [], 0, False
-        self.graph = nx.DiGraph()
-        self._src_pool.clear()
-        self._edge_pool.clear()
-        self.seq = 0
-        self._read()
-
     def close(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -434,6 +424,3 @@ class MemoryStore:
         }
         return GraphDump(nodes=nodes, edges=edges)
 
-    def node(self, label: str, key: str) -> dict[str, Any] | None:
-        attrs = self.graph._node.get(node_id(label, key))  # noqa: SLF001
-        return None if attrs is None else dict(attrs)

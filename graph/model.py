@@ -52,7 +52,6 @@ STATED: dict[str, dict[str, str]] = {
     LINK_DECISION: {},
 }
 
-REL_TYPES = tuple(sorted({t for out in STATED.values() for t in out}))
 
 # Relationships that linkage infers, by type: (start label, end label). They carry ``method``,
 # ``score`` and ``evidence``; no record ever states or removes them.
@@ -62,13 +61,6 @@ INFERRED: dict[str, tuple[str, str]] = {
     "CONSIGNED_BY": (ARRIVAL, EXPORTER),
     "SAME_AS": (MANUFACTURER, MANUFACTURER),
 }
-
-SIDES = ("cn", "eu", "api", "linkage")
-
-
-def node_id(label: str, key: str) -> str:
-    """Return the id of a node in the embedded store: ``Label:key``."""
-    return f"{label}:{key}"
 
 
 def split_id(nid: str) -> tuple[str, str]:
@@ -118,10 +110,6 @@ class Record:
     key: str
     props: dict[str, Value]
     edges: tuple[EdgeRef, ...] = field(default=())
-
-    @property
-    def id(self) -> str:
-        return node_id(self.label, self.key)
 
 
 @dataclass(frozen=True, slots=True)

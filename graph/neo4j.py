@@ -304,11 +304,6 @@ class Neo4jStore:
         }
         return GraphDump(nodes=nodes, edges=edges)
 
-    def node(self, label: str, key: str) -> dict[str, Any] | None:
-        recs = self.read(f"MATCH (n:`{label}` {{key: $key}}) RETURN properties(n) AS p", key=key)
-        if not recs:
-            return None
-        return {k: v for k, v in recs[0]["p"].items() if k not in ("key", "_h")}
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and benchmarks only)."""
