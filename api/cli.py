@@ -234,6 +234,49 @@ def links_reject(ctx: _Context, rel_type: str, start: str, end: str, by: str) ->
     _decide(ctx, rel_type, start, end, "rejected", by)
 
 
+@main.command("alignment")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def alignment_cmd(ctx: _Context, as_json: bool) -> None:
+    """CIQ's and the EU's verdicts on the consignments both checked: table, agreement, Cohen's kappa."""
+    from queries.schemes import alignment
+
+    a = ctx.read(alignment)
+    if as_json:
+        click.echo(json.dumps(a, ensure_ascii=False))
+        return
+    for name, groups in [("overall", {"all": a["overall"]})] + [(d, g) for d, g in a["by"].items()]:
+        click.echo(name)
+        for value, t in groups.items():
+            click.echo(f"  {value:<40} n {t['n']:>5}  CN pass/EU ok {t['pass_compliant']:>4}  pass/not {t['pass_non_compliant']:>4}  "
+                       f"fail/ok {t['fail_compliant']:>4}  fail/not {t['fail_non_compliant']:>4}  "
+                       f"agreement {t['agreement']}  kappa {t['kappa']}")
+
+
+@main.command("reliability")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def reliability_cmd(ctx: _Context, as_json: bool) -> None:
+    """Non-compliance of EU-checked consignments with a passing CIQ certificate against none (Wilson 95 %)."""
+    from queries.schemes import reliability
+
+    r = ctx.read(reliability)
+    if as_json:
+        click.echo(json.dumps(r, ensure_ascii=False))
+        return
+
+    def line(label: str, x: dict[str, Any]) -> None:
+        c, u = x["certified"], x["uncertified"]
+        click.echo(f"  {label:<40} certified {c['non_compliant']}/{c['checked']} [{c['low']}, {c['high']}]  "
+                   f"uncertified {u['non_compliant']}/{u['checked']} [{u['low']}, {u['high']}]  {x['verdict']}")
+
+    line("overall", r["overall"])
+    for d, groups in r["by"].items():
+        click.echo(d)
+        for value, x in groups.items():
+            line(value, x)
+
+
 def _print_trace(t: Any) -> None:
     click.echo(f"finding {t.finding_id}: {t.status}{' — ' + t.reason if t.reason else ''}")
     if t.arrival:

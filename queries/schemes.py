@@ -1,0 +1,218 @@
+"""China's export inspection beside the EU's import control, on the same consignments.
+
+* ``alignment`` — for consignments both a CIQ certificate and an EU check covered: the 2×2 table of
+  verdicts (CN pass/fail × EU compliant/non-compliant), agreement and Cohen's kappa, overall and
+  by category, hazard, test standard, CIQ office and quarter.
+* ``reliability`` — among EU-checked consignments, the non-compliance rate of those that carried a
+  passing CIQ certificate against those that carried none, with Wilson intervals (scipy), overall
+  and by CIQ office, exporter, factory and category, and a plain verdict where the intervals allow.
+
+One row per consignment is read by a networkx walk or by Cypher (side by side below); the
+arithmetic is shared.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+from scipy.stats import binomtest
+
+from graph.memory import MemoryStore
+from graph.store import Store
+
+CONSIGNMENTS_CYPHER = """
+MATCH (a:Arrival)<-[:CHECKED]-(i:Inspection)
+WITH a, collect(i.outcome) AS outcomes
+OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
+CALL (s) {
+  OPTIONAL MATCH (s)<-[:COVERS]-(c:Certificate)
+  RETURN collect(c.result) AS results, collect(DISTINCT c.issuer) AS offices,
+         reduce(acc = [], x IN collect(coalesce(c.standards, [])) | acc + x) AS standards
+}
+CALL (s) {
+  OPTIONAL MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
+  RETURN collect(DISTINCT p.category) AS categories, collect(DISTINCT p.manufacturer_uscc) AS factories
+}
+OPTIONAL MATCH (s)-[:EXPORTED_BY]->(x:Exporter)
+CALL (a) {
+  OPTIONAL MATCH (a)<-[:CONCERNS]-(f:Finding)
+  RETURN collect(DISTINCT f.hazard) AS hazards
+}
+RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment, outcomes, results, offices, standards,
+       categories, factories, x.key AS exporter, hazards
+"""
+
+
+def consignments_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    """The rows of :data:`CONSIGNMENTS_CYPHER`, walked in the embedded graph."""
+    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+
+    def into(nid: str, t: str) -> list[str]:
+        return [u for u, d in pred.get(nid, {}).items() if d["type"] == t]
+
+    def out(nid: str, t: str) -> list[str]:
+        return [v for v, d in succ.get(nid, {}).items() if d["type"] == t]
+
+    rows = []
+    for aid, a in nodes.items():
+        if not aid.startswith("Arrival:"):
+            continue
+        checks = into(aid, "CHECKED")
+        if not checks:
+            continue
+        row: dict[str, Any] = {
+            "arrival": aid[8:], "arrived_on": a.get("arrived_on"), "shipment": None,
+            "outcomes": [nodes[i].get("outcome") for i in checks], "results": [], "offices": [], "standards": [],
+            "categories": [], "factories": [], "exporter": None,
+            "hazards": sorted({nodes[f].get("hazard") for f in into(aid, "CONCERNS")} - {None}),
+        }
+        for sid in out(aid, "SAME_CONSIGNMENT"):
+            row["shipment"] = sid[9:]
+            for cid in into(sid, "COVERS"):
+                c = nodes[cid]
+                row["results"].append(c.get("result"))
+                row["offices"].append(c.get("issuer"))
+                row["standards"] += list(c.get("standards", ()))
+            for lid in into(sid, "LINE_OF"):
+                for pid in out(lid, "OF_PRODUCT"):
+                    row["categories"].append(nodes[pid].get("category"))
+                    row["factories"].append(nodes[pid].get("manufacturer_uscc"))
+            row["exporter"] = next((x[9:] for x in out(sid, "EXPORTED_BY")), None)
+        rows.append(row)
+    return rows
+
+
+def consignments(store: Store) -> list[dict[str, Any]]:
+    """One row per EU-checked arrival, with what the CN side knows of the same consignment."""
+    if isinstance(store, MemoryStore):
+        rows = consignments_nx(store)
+    else:
+        rows = [r.data() for r in store.read(CONSIGNMENTS_CYPHER)]  # type: ignore[attr-defined]
+    for r in rows:  # the same value sets from both stores, whatever order they came in
+        for k in ("offices", "standards", "categories", "factories", "hazards"):
+            r[k] = sorted({v for v in r[k] if v})
+        r["results"] = sorted(v for v in r["results"] if v)
+        r["outcomes"] = sorted(v for v in r["outcomes"] if v)
+    return sorted(rows, key=lambda r: r["arrival"])
+
+
+# -- alignment -------------------------------------------------------------------------------------
+@dataclass
+class Table:
+    """Verdicts of one group: CN pass/fail × EU compliant/non-compliant."""
+
+    pass_compliant: int = 0
+    pass_non_compliant: int = 0
+    fail_compliant: int = 0
+    fail_non_compliant: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.pass_compliant + self.pass_non_compliant + self.fail_compliant + self.fail_non_compliant
+
+    @property
+    def agreement(self) -> float | None:
+        return (self.pass_compliant + self.fail_non_compliant) / self.n if self.n else None
+
+    @property
+    def kappa(self) -> float | None:
+        """Cohen's kappa: agreement beyond what the two sides' own rates give by chance."""
+        n = self.n
+        if not n:
+            return None
+        cn_pass = (self.pass_compliant + self.pass_non_compliant) / n
+        eu_ok = (self.pass_compliant + self.fail_compliant) / n
+        chance = cn_pass * eu_ok + (1 - cn_pass) * (1 - eu_ok)
+        if chance == 1:
+            return None  # both sides gave one verdict only: kappa is undefined
+        return (self.agreement - chance) / (1 - chance)  # type: ignore[operator]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "n": self.n, "agreement": _round(self.agreement), "kappa": _round(self.kappa)}
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _quarter(day: str | None) -> str | None:
+    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}" if day else None
+
+
+ALIGNMENT_DIMENSIONS = ("category", "hazard", "standard", "office", "quarter")
+
+
+def alignment(store: Store) -> dict[str, Any]:
+    """The verdicts of both schemes on the consignments both checked, overall and by dimension."""
+    overall = Table()
+    by: dict[str, dict[str, Table]] = {d: defaultdict(Table) for d in ALIGNMENT_DIMENSIONS}
+    for r in consignments(store):
+        if not r["results"] or not r["outcomes"]:
+            continue
+        cn_fail = "fail" in r["results"]
+        eu_bad = "non_compliant" in r["outcomes"]
+        cell = ("fail_" if cn_fail else "pass_") + ("non_compliant" if eu_bad else "compliant")
+        groups = {"category": r["categories"], "hazard": r["hazards"], "standard": r["standards"],
+                  "office": r["offices"], "quarter": [_quarter(r["arrived_on"])]}
+        for table in [overall] + [by[d][v] for d, values in groups.items() for v in values if v]:
+            setattr(table, cell, getattr(table, cell) + 1)
+    return {"overall": overall.to_dict(),
+            "by": {d: {v: t.to_dict() for v, t in sorted(groups_.items())} for d, groups_ in by.items()}}
+
+
+# -- reliability -----------------------------------------------------------------------------------
+@dataclass
+class Rate:
+    checked: int = 0
+    non_compliant: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self.checked:
+            return {"checked": 0, "non_compliant": 0, "rate": None, "low": None, "high": None}
+        ci = binomtest(self.non_compliant, self.checked).proportion_ci(confidence_level=0.95, method="wilson")
+        return {"checked": self.checked, "non_compliant": self.non_compliant,
+                "rate": round(self.non_compliant / self.checked, 4), "low": round(ci.low, 4), "high": round(ci.high, 4)}
+
+
+def _verdict(certified: dict[str, Any], uncertified: dict[str, Any]) -> str:
+    if certified["checked"] == 0 or uncertified["checked"] == 0:
+        return "not enough evidence: one of the groups was never checked"
+    if certified["high"] < uncertified["low"]:
+        return "reliable: consignments with a passing CIQ certificate are non-compliant less often (the 95 % intervals do not overlap)"
+    if certified["low"] > uncertified["high"]:
+        return "unreliable: consignments with a passing CIQ certificate are non-compliant MORE often"
+    return "not enough evidence: the 95 % intervals overlap"
+
+
+RELIABILITY_DIMENSIONS = ("office", "exporter", "factory", "category")
+
+
+def reliability(store: Store) -> dict[str, Any]:
+    """Non-compliance among EU-checked consignments with a passing CIQ certificate against none."""
+    groups: dict[str, dict[str, dict[str, Rate]]] = {
+        d: defaultdict(lambda: {"certified": Rate(), "uncertified": Rate()}) for d in RELIABILITY_DIMENSIONS
+    }
+    overall = {"certified": Rate(), "uncertified": Rate()}
+    for r in consignments(store):
+        if not r["outcomes"]:
+            continue
+        if r["results"] and "fail" in r["results"]:
+            continue  # a failed certificate is a different question: such goods should not have left
+        side = "certified" if r["results"] else "uncertified"
+        bad = "non_compliant" in r["outcomes"]
+        keys: dict[str, Iterable[str]] = {"office": r["offices"], "exporter": [r["exporter"]] if r["exporter"] else [],
+                                          "factory": r["factories"], "category": r["categories"]}
+        for rate in [overall[side]] + [groups[d][v][side] for d, vs in keys.items() for v in vs]:
+            rate.checked += 1
+            rate.non_compliant += bad
+
+    def report(pair: dict[str, Rate], baseline: Rate | None = None) -> dict[str, Any]:
+        c, u = pair["certified"].to_dict(), (baseline or pair["uncertified"]).to_dict()
+        return {"certified": c, "uncertified": u, "verdict": _verdict(c, u)}
+
+    # An uncertified consignment has no CIQ office: an office is weighed against all uncertified ones.
+    return {"overall": report(overall),
+            "by": {d: {v: report(p, overall["uncertified"] if d == "office" else None) for v, p in sorted(g.items())}
+                   for d, g in groups.items()}}
