@@ -277,6 +277,30 @@ def reliability_cmd(ctx: _Context, as_json: bool) -> None:
             line(value, x)
 
 
+@main.command("priorities")
+@click.option("--entry-point", required=True, help="UN/LOCODE, e.g. NLRTM.")
+@click.option("--since", required=True, help="First arrival date, ISO 8601.")
+@click.option("--until", required=True, help="Last arrival date, ISO 8601.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per arrival (mrn, score, reasons).")
+@pass_ctx
+def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_json: bool) -> None:
+    """Arrivals in a window scored by their risk of non-compliance, highest first, with the reasons."""
+    from graph.errors import InvalidIdentifier
+    from graph.ids import clean_date, clean_locode
+    from queries.priorities import priorities
+
+    try:
+        entry_point, since, until = clean_locode(entry_point), clean_date(since), clean_date(until)
+    except InvalidIdentifier as exc:
+        _fail(str(exc))
+    ranked = ctx.read(lambda store: priorities(store, entry_point, since, until))
+    for r in ranked:
+        if as_json:
+            click.echo(json.dumps({"mrn": r["mrn"], "score": r["score"], "reasons": r["reasons"]}, ensure_ascii=False))
+        else:
+            click.echo(f"{r['score']:.3f} {r['mrn']} {r['arrived_on']}: {'; '.join(r['reasons'][:3])}")
+
+
 def _print_trace(t: Any) -> None:
     click.echo(f"finding {t.finding_id}: {t.status}{' — ' + t.reason if t.reason else ''}")
     if t.arrival:

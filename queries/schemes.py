@@ -23,8 +23,9 @@ from graph.memory import MemoryStore
 from graph.store import Store
 
 CONSIGNMENTS_CYPHER = """
-MATCH (a:Arrival)<-[:CHECKED]-(i:Inspection)
-WITH a, collect(i.outcome) AS outcomes
+MATCH (a:Arrival) WHERE a.arrived_on IS NOT NULL AND (NOT $checked_only OR EXISTS { (a)<-[:CHECKED]-(:Inspection) })
+OPTIONAL MATCH (a)<-[:CHECKED]-(i:Inspection)
+WITH a, collect(i.outcome) AS outcomes, min(i.inspected_on) AS checked_on
 OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
 CALL (s) {
   OPTIONAL MATCH (s)<-[:COVERS]-(c:Certificate)
@@ -40,12 +41,12 @@ CALL (a) {
   OPTIONAL MATCH (a)<-[:CONCERNS]-(f:Finding)
   RETURN collect(DISTINCT f.hazard) AS hazards
 }
-RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment, outcomes, results, offices, standards,
-       categories, factories, x.key AS exporter, hazards
+RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_point, checked_on, s.key AS shipment,
+       outcomes, results, offices, standards, categories, factories, x.key AS exporter, hazards
 """
 
 
-def consignments_nx(store: MemoryStore) -> list[dict[str, Any]]:
+def consignments_nx(store: MemoryStore, checked_only: bool = True) -> list[dict[str, Any]]:
     """The rows of :data:`CONSIGNMENTS_CYPHER`, walked in the embedded graph."""
     nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
 
@@ -57,13 +58,15 @@ def consignments_nx(store: MemoryStore) -> list[dict[str, Any]]:
 
     rows = []
     for aid, a in nodes.items():
-        if not aid.startswith("Arrival:"):
+        if not aid.startswith("Arrival:") or "arrived_on" not in a:
             continue
         checks = into(aid, "CHECKED")
-        if not checks:
+        if checked_only and not checks:
             continue
         row: dict[str, Any] = {
-            "arrival": aid[8:], "arrived_on": a.get("arrived_on"), "shipment": None,
+            "arrival": aid[8:], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
+            "checked_on": min((nodes[i]["inspected_on"] for i in checks if "inspected_on" in nodes[i]), default=None),
+            "shipment": None,
             "outcomes": [nodes[i].get("outcome") for i in checks], "results": [], "offices": [], "standards": [],
             "categories": [], "factories": [], "exporter": None,
             "hazards": sorted({nodes[f].get("hazard") for f in into(aid, "CONCERNS")} - {None}),
@@ -84,12 +87,13 @@ def consignments_nx(store: MemoryStore) -> list[dict[str, Any]]:
     return rows
 
 
-def consignments(store: Store) -> list[dict[str, Any]]:
-    """One row per EU-checked arrival, with what the CN side knows of the same consignment."""
+def consignments(store: Store, checked_only: bool = True) -> list[dict[str, Any]]:
+    """One row per EU-checked arrival (every arrival, without ``checked_only``), with what the CN
+    side knows of the same consignment."""
     if isinstance(store, MemoryStore):
-        rows = consignments_nx(store)
+        rows = consignments_nx(store, checked_only)
     else:
-        rows = [r.data() for r in store.read(CONSIGNMENTS_CYPHER)]  # type: ignore[attr-defined]
+        rows = [r.data() for r in store.read(CONSIGNMENTS_CYPHER, checked_only=checked_only)]  # type: ignore[attr-defined]
     for r in rows:  # the same value sets from both stores, whatever order they came in
         for k in ("offices", "standards", "categories", "factories", "hazards"):
             r[k] = sorted({v for v in r[k] if v})
