@@ -61,37 +61,34 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _run_load(ctx: _Context, paths: tuple[str, ...], validate_only: bool, quiet: bool) -> LoadReport:
+def _run_load(store: Store | None, paths: tuple[str, ...], quiet: bool) -> LoadReport:
+    """Load into ``store`` (validate only when it is None), with a progress bar on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+    validate_only = store is None
     console = Console(stderr=True)
     show_bar = console.is_terminal and not quiet
-    store = None if validate_only else ctx.open()
-    try:
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=console, disable=not show_bar, transient=True,
-        ) as bar:
-            tasks: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=console, disable=not show_bar, transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
 
-            def progress(path: str, done: int, total: int) -> None:
-                if path not in tasks:
-                    tasks[path] = bar.add_task(path.rsplit("/", 1)[-1], total=total)
-                bar.update(tasks[path], completed=done)
+        def progress(path: str, done: int, total: int) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(path.rsplit("/", 1)[-1], total=total)
+            bar.update(tasks[path], completed=done)
 
-            def file_done(s: FileSummary) -> None:
-                if quiet:
-                    return
-                if show_bar:
-                    bar.console.print(_summary_line(s, validate_only), soft_wrap=True, highlight=False)
-                else:
-                    click.echo(_summary_line(s, validate_only))
+        def file_done(s: FileSummary) -> None:
+            if quiet:
+                return
+            if show_bar:
+                bar.console.print(_summary_line(s, validate_only), soft_wrap=True, highlight=False)
+            else:
+                click.echo(_summary_line(s, validate_only))
 
-            return load(store, paths, on_progress=progress, on_file=file_done)
-    finally:
-        if store is not None:
-            store.close()
+        return load(store, paths, on_progress=progress, on_file=file_done)
 
 
 def _summary_line(s: FileSummary, validate_only: bool) -> str:
@@ -132,9 +129,13 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     changes nothing. The exit status is 1 when a row was rejected, unless --allow-partial.
     """
     try:
-        report = _run_load(ctx, paths, validate_only=False, quiet=quiet)
-        if not no_link and report.landed:
-            _link(ctx, quiet, since=report.loaded_at)
+        store = ctx.open()
+        try:
+            report = _run_load(store, paths, quiet)
+            if not no_link and report.landed:
+                _link(store, quiet, since=report.loaded_at)
+        finally:
+            store.close()
     except FileProblem as exc:
         _fail(exc.reason)
     except TracegraphError as exc:
@@ -142,16 +143,13 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     _finish(report, report_path, allow_partial, validate_only=False)
 
 
-def _link(ctx: _Context, quiet: bool, since: str | None = None) -> None:
+def _link(store: Store, quiet: bool, since: str | None = None) -> None:
+    """Link the two sides in ``store`` (only what changed since ``since``, when given)."""
     from datetime import datetime, timezone
 
     from loaders.linkage import link
 
-    store = ctx.open()
-    try:
-        r = link(store, datetime.now(timezone.utc).isoformat(timespec="microseconds"), since)
-    finally:
-        store.close()
+    r = link(store, datetime.now(timezone.utc).isoformat(timespec="microseconds"), since)
     if not quiet:
         click.echo(f"linked {r.arrivals_linked} of {r.arrivals} {'new or changed ' if since else ''}arrivals to CN shipments; "
                    f"matched {r.findings_matched} of {r.findings} findings to CN products")
@@ -162,7 +160,11 @@ def _link(ctx: _Context, quiet: bool, since: str | None = None) -> None:
 def link_cmd(ctx: _Context) -> None:
     """Infer the links between the two sides' records again (load does this after every load)."""
     try:
-        _link(ctx, quiet=False)
+        store = ctx.open()
+        try:
+            _link(store, quiet=False)
+        finally:
+            store.close()
     except TracegraphError as exc:
         _fail(str(exc))
 
@@ -204,34 +206,27 @@ def _decide(ctx: _Context, rel_type: str, start: str, end: str, decision: str, b
             store.apply([decision_record(rel_type, start, end, decision, by)],
                         Source("api", f"links {decision[:-2]} by {by}", datetime.now(timezone.utc).isoformat(timespec="microseconds")))
             store.commit()
+            _link(store, quiet=True)
         finally:
             store.close()
-        _link(ctx, quiet=True)
     except TracegraphError as exc:
         _fail(str(exc))
     click.echo(f"{rel_type} {start} -> {end}: {decision} by {by}")
 
 
-@links_group.command("confirm")
-@click.argument("rel_type", metavar="TYPE")
-@click.argument("start")
-@click.argument("end")
-@click.option("--by", required=True, help="Who decided (kept with the decision).")
-@pass_ctx
-def links_confirm(ctx: _Context, rel_type: str, start: str, end: str, by: str) -> None:
-    """Confirm a link (TYPE START END keys, e.g. SAME_CONSIGNMENT MRN DECLARATION_NO)."""
-    _decide(ctx, rel_type, start, end, "confirmed", by)
+def _decision_command(name: str, decision: str, doc: str) -> None:
+    @links_group.command(name, help=doc)
+    @click.argument("rel_type", metavar="TYPE")
+    @click.argument("start")
+    @click.argument("end")
+    @click.option("--by", required=True, help="Who decided (kept with the decision).")
+    @pass_ctx
+    def command(ctx: _Context, rel_type: str, start: str, end: str, by: str) -> None:
+        _decide(ctx, rel_type, start, end, decision, by)
 
 
-@links_group.command("reject")
-@click.argument("rel_type", metavar="TYPE")
-@click.argument("start")
-@click.argument("end")
-@click.option("--by", required=True, help="Who decided (kept with the decision).")
-@pass_ctx
-def links_reject(ctx: _Context, rel_type: str, start: str, end: str, by: str) -> None:
-    """Reject a link: linkage will not infer it again."""
-    _decide(ctx, rel_type, start, end, "rejected", by)
+_decision_command("confirm", "confirmed", "Confirm a link (TYPE START END keys, e.g. SAME_CONSIGNMENT MRN DECLARATION_NO).")
+_decision_command("reject", "rejected", "Reject a link: linkage will not infer it again.")
 
 
 @main.command("alignment")
@@ -377,7 +372,7 @@ def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
 def validate_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, quiet: bool) -> None:
     """Check exchange files by the loaders' rules without loading them (exit 1 on any rejection)."""
     try:
-        report = _run_load(ctx, paths, validate_only=True, quiet=quiet)
+        report = _run_load(None, paths, quiet)
     except FileProblem as exc:
         _fail(exc.reason)
     _finish(report, report_path, allow_partial=False, validate_only=True)

@@ -399,6 +399,14 @@ class MemoryStore:
             pred[b][a] = data
 
     # -- reading ------------------------------------------------------------------------------------
+    def out(self, nid: str, rel_type: str) -> list[str]:
+        """The nodes that ``rel_type`` relationships lead to from node ``nid``."""
+        return [v for v, d in self.graph._succ.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
+
+    def into(self, nid: str, rel_type: str) -> list[str]:
+        """The nodes whose ``rel_type`` relationships lead to node ``nid``."""
+        return [u for u, d in self.graph._pred.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
+
     def stats(self) -> Stats:
         nodes = Counter(nid.partition(":")[0] for nid in self.graph._node)  # noqa: SLF001
         rels = Counter(d["type"] for _, _, d in self.graph.edges(data=True))

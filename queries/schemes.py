@@ -48,13 +48,7 @@ RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_poin
 
 def consignments_nx(store: MemoryStore, checked_only: bool = True) -> list[dict[str, Any]]:
     """The rows of :data:`CONSIGNMENTS_CYPHER`, walked in the embedded graph."""
-    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
-
-    def into(nid: str, t: str) -> list[str]:
-        return [u for u, d in pred.get(nid, {}).items() if d["type"] == t]
-
-    def out(nid: str, t: str) -> list[str]:
-        return [v for v, d in succ.get(nid, {}).items() if d["type"] == t]
+    nodes, into, out = store.graph._node, store.into, store.out  # noqa: SLF001
 
     rows = []
     for aid, a in nodes.items():

@@ -113,14 +113,6 @@ RETURN m.key AS uscc, m.name_zh AS name_zh, m.name_en AS name_en, by_product + b
 """
 
 
-def _out(store: MemoryStore, nid: str, rel_type: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(t, d) for t, d in store.graph._succ.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
-
-
-def _in(store: MemoryStore, nid: str, rel_type: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(s, d) for s, d in store.graph._pred.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
-
-
 def _key(nid: str) -> str:
     return nid.partition(":")[2]
 
@@ -133,26 +125,28 @@ def trace_evidence_nx(store: MemoryStore, finding_id: str) -> dict[str, Any] | N
         return None
     row: dict[str, Any] = {"id": finding_id, "arrival": None, "link": None, "exporter": None, "lines": [],
                            "certificates": [], "matches": [], "investigated": []}
-    for aid, _ in _out(store, fid, "CONCERNS"):
+    for aid in store.out(fid, "CONCERNS"):
         row["arrival"] = _key(aid)
-        for sid, c in _out(store, aid, "SAME_CONSIGNMENT"):
+        for sid in store.out(aid, "SAME_CONSIGNMENT"):
+            c = store.graph._succ[aid][sid]  # noqa: SLF001
             row["link"] = {"shipment": _key(sid), "score": c["score"], "method": c["method"], "evidence": list(c["evidence"])}
-            for xid, _ in _out(store, sid, "EXPORTED_BY"):
+            for xid in store.out(sid, "EXPORTED_BY"):
                 x = nodes[xid]
                 row["exporter"] = {"uscc": _key(xid), "name_zh": x.get("name_zh"), "name_en": x.get("name_en")}
-            for lid, _ in _in(store, sid, "LINE_OF"):
+            for lid in store.into(sid, "LINE_OF"):
                 line = nodes[lid]
-                for pid, _ in _out(store, lid, "OF_PRODUCT"):
+                for pid in store.out(lid, "OF_PRODUCT"):
                     row["lines"].append({"product": _key(pid), "uscc": line.get("manufacturer_uscc"), "model": line.get("model")})
-            for cid, _ in _in(store, sid, "COVERS"):
+            for cid in store.into(sid, "COVERS"):
                 cert = nodes[cid]
                 row["certificates"].append({"certificate_no": _key(cid), "issuer": cert.get("issuer"),
                                             "issued_on": cert.get("issued_on"), "result": cert.get("result")})
-    for pid, m in _out(store, fid, "MATCHES_PRODUCT"):
+    for pid in store.out(fid, "MATCHES_PRODUCT"):
+        m = store.graph._succ[fid][pid]  # noqa: SLF001
         row["matches"].append({"product": _key(pid), "uscc": nodes[pid].get("manufacturer_uscc"), "score": m["score"],
                                "method": m["method"], "evidence": list(m["evidence"])})
-    for iid, _ in _in(store, fid, "INVESTIGATES"):
-        row["investigated"] += [_key(mid) for mid, _ in _out(store, iid, "CONCERNS_FACTORY")]
+    for iid in store.into(fid, "INVESTIGATES"):
+        row["investigated"] += [_key(mid) for mid in store.out(iid, "CONCERNS_FACTORY")]
     return row
 
 
@@ -165,15 +159,15 @@ def factories_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
         if mid not in nodes:
             continue
         found: list[str] = []
-        for pid, _ in _in(store, mid, "MADE_BY"):
-            found += [_key(f) for f, _ in _in(store, pid, "MATCHES_PRODUCT")]
-            for lid, _ in _in(store, pid, "OF_PRODUCT"):
-                for sid, _ in _out(store, lid, "LINE_OF"):
-                    for aid, _ in _in(store, sid, "SAME_CONSIGNMENT"):
-                        found += [_key(f) for f, _ in _in(store, aid, "CONCERNS")]
-        for iid, _ in _in(store, mid, "CONCERNS_FACTORY"):
-            found += [_key(f) for f, _ in _out(store, iid, "INVESTIGATES")]
-        twins = sorted({_key(t) for t, _ in _out(store, mid, "SAME_AS")} | {_key(t) for t, _ in _in(store, mid, "SAME_AS")})
+        for pid in store.into(mid, "MADE_BY"):
+            found += [_key(f) for f in store.into(pid, "MATCHES_PRODUCT")]
+            for lid in store.into(pid, "OF_PRODUCT"):
+                for sid in store.out(lid, "LINE_OF"):
+                    for aid in store.into(sid, "SAME_CONSIGNMENT"):
+                        found += [_key(f) for f in store.into(aid, "CONCERNS")]
+        for iid in store.into(mid, "CONCERNS_FACTORY"):
+            found += [_key(f) for f in store.out(iid, "INVESTIGATES")]
+        twins = sorted({_key(t) for t in store.out(mid, "SAME_AS")} | {_key(t) for t in store.into(mid, "SAME_AS")})
         rows.append({"uscc": u, "name_zh": nodes[mid].get("name_zh"), "name_en": nodes[mid].get("name_en"),
                      "findings": found, "same_as": twins})
     return rows
@@ -314,18 +308,18 @@ RETURN p.key AS product, p.model AS model, p.name_en AS name, s.key AS shipment,
 def exposure_rows_nx(store: MemoryStore, uscc: str) -> list[dict[str, Any]]:
     nodes = store.graph._node  # noqa: SLF001
     rows = []
-    for pid, _ in _in(store, f"Manufacturer:{uscc}", "MADE_BY"):
+    for pid in store.into(f"Manufacturer:{uscc}", "MADE_BY"):
         p = nodes[pid]
         base = {"product": _key(pid), "model": p.get("model"), "name": p.get("name_en")}
         shipped = False
-        for lid, _ in _in(store, pid, "OF_PRODUCT"):
-            for sid, _ in _out(store, lid, "LINE_OF"):
+        for lid in store.into(pid, "OF_PRODUCT"):
+            for sid in store.out(lid, "LINE_OF"):
                 shipped = True
                 s = nodes[sid]
-                arrivals: list[str | None] = [a for a, _ in _in(store, sid, "SAME_CONSIGNMENT")] or [None]
+                arrivals: list[str | None] = [a for a in store.into(sid, "SAME_CONSIGNMENT")] or [None]
                 for aid in arrivals:
                     a = nodes[aid] if aid else {}
-                    importers: list[str | None] = [i for i, _ in _out(store, aid, "IMPORTED_BY")] if aid else []
+                    importers: list[str | None] = [i for i in store.out(aid, "IMPORTED_BY")] if aid else []
                     for iid in importers or [None]:
                         rows.append({**base, "shipment": _key(sid), "departed_on": s.get("departed_on"),
                                      "arrival": _key(aid) if aid else None, "entry_point": a.get("entry_point"),
