@@ -296,6 +296,44 @@ def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_j
             click.echo(f"{r['score']:.3f} {r['mrn']} {r['arrived_on']}: {'; '.join(r['reasons'][:3])}")
 
 
+@main.command("offenders")
+@click.option("--since", help="First finding date, ISO 8601 (default: the first finding).")
+@click.option("--until", help="Last finding date, ISO 8601 (default: the last finding).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="How many factories and exporters.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: int, as_json: bool) -> None:
+    """Factories and exporters ranked by the EU findings traced to them, across duplicate registrations."""
+    from graph.errors import InvalidIdentifier
+    from graph.ids import clean_date
+    from queries.offenders import offenders
+
+    try:
+        since, until = (clean_date(since) if since else None), (clean_date(until) if until else None)
+    except InvalidIdentifier as exc:
+        _fail(str(exc))
+    o = ctx.read(lambda store: offenders(store, since, until, limit))
+    if as_json:
+        click.echo(json.dumps(o, ensure_ascii=False))
+        return
+    click.echo(f"{o['findings']} findings from {since or 'the first'} to {until or 'the last'}; "
+               f"{o['attributed']} traced to a factory; not traced: {o['not_attributed'] or 'none'}")
+    click.echo("factories")
+    for i, f in enumerate(o["factories"], 1):
+        regs = f" (also {', '.join(r for r in f['registrations'] if r != f['uscc'])})" if len(f["registrations"]) > 1 else ""
+        risk = ", ".join(f"{n} {r}" for r, n in f["by_risk_level"].items())
+        click.echo(f"{i:>3}. {f['uscc']}{regs} {f['name_zh'] or ''} {f['name_en'] or ''}")
+        click.echo(f"     {f['findings']} findings ({risk or 'none'}), {f['possible']} possible; trend {f['trend']['direction']} "
+                   f"({f['trend']['first_half']} → {f['trend']['second_half']}); hazards {', '.join(f['hazards']) or '-'}")
+        inv = f["investigations"]
+        after = f"; {len(f['after_measures'])} findings after measures of {f['measures_on']}" if f["measures_on"] else ""
+        click.echo(f"     investigations {inv['by_status'] or 'none'}, {len(inv['uninvestigated'])} findings uninvestigated{after}")
+    click.echo("exporters")
+    for i, x in enumerate(o["exporters"], 1):
+        click.echo(f"{i:>3}. {x['uscc']} {x['name_zh'] or ''} {x['name_en'] or ''}: {x['findings']} findings, "
+                   f"trend {x['trend']['direction']}; hazards {', '.join(x['hazards']) or '-'}")
+
+
 def _print_trace(t: Any) -> None:
     click.echo(f"finding {t.finding_id}: {t.status}{' — ' + t.reason if t.reason else ''}")
     if t.arrival:

@@ -105,6 +105,7 @@ class MemoryStore:
         self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
         self.seq = 0
         self.graph: nx.DiGraph = nx.DiGraph()
+        self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
         self._read()
         self._committed_nodes = self.graph.number_of_nodes()
 
@@ -256,6 +257,7 @@ class MemoryStore:
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
         records = list(records)
+        self._by_label = None
         result = self._apply(records, source)
         # The graph holds no reference cycles: keep the collector from scanning it again and again.
         gc.freeze()
@@ -399,6 +401,17 @@ class MemoryStore:
             pred[b][a] = data
 
     # -- reading ------------------------------------------------------------------------------------
+    def ids(self, label: str) -> list[str]:
+        """The ids of every node of ``label``, sorted (an index built by one pass, kept until a write)."""
+        if self._by_label is None:
+            index: dict[str, list[str]] = {}
+            for nid in self.graph._node:  # noqa: SLF001
+                index.setdefault(nid.partition(":")[0], []).append(nid)
+            for v in index.values():
+                v.sort()
+            self._by_label = index
+        return self._by_label.get(label, [])
+
     def out(self, nid: str, rel_type: str) -> list[str]:
         """The nodes that ``rel_type`` relationships lead to from node ``nid``."""
         return [v for v, d in self.graph._succ.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001

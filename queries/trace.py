@@ -60,7 +60,8 @@ class Trace:
 
 # -- evidence, per store -----------------------------------------------------------------------------
 TRACE_CYPHER = """
-MATCH (f:Finding {key: $id})
+UNWIND $ids AS id
+MATCH (f:Finding {key: id})
 OPTIONAL MATCH (f)-[:CONCERNS]->(a:Arrival)
 OPTIONAL MATCH (a)-[c:SAME_CONSIGNMENT]->(s:Shipment)
 OPTIONAL MATCH (s)-[:EXPORTED_BY]->(x:Exporter)
@@ -82,7 +83,11 @@ CALL (f) {
   OPTIONAL MATCH (f)<-[:INVESTIGATES]-(i:Investigation)-[:CONCERNS_FACTORY]->(mf:Manufacturer)
   RETURN collect(mf.key) AS investigated
 }
-RETURN f.key AS id, a.key AS arrival,
+CALL (a) {
+  OPTIONAL MATCH (a)-[:CONSIGNED_BY]->(cx:Exporter)
+  RETURN min(cx.key) AS consignor
+}
+RETURN f.key AS id, a.key AS arrival, consignor,
        CASE WHEN c IS NULL THEN NULL ELSE {shipment: s.key, score: c.score, method: c.method, evidence: c.evidence} END AS link,
        CASE WHEN x IS NULL THEN NULL ELSE {uscc: x.key, name_zh: x.name_zh, name_en: x.name_en} END AS exporter,
        lines, certificates, matches, investigated
@@ -124,9 +129,10 @@ def trace_evidence_nx(store: MemoryStore, finding_id: str) -> dict[str, Any] | N
     if fid not in nodes:
         return None
     row: dict[str, Any] = {"id": finding_id, "arrival": None, "link": None, "exporter": None, "lines": [],
-                           "certificates": [], "matches": [], "investigated": []}
+                           "certificates": [], "matches": [], "investigated": [], "consignor": None}
     for aid in store.out(fid, "CONCERNS"):
         row["arrival"] = _key(aid)
+        row["consignor"] = min((_key(x) for x in store.out(aid, "CONSIGNED_BY")), default=None)
         for sid in store.out(aid, "SAME_CONSIGNMENT"):
             c = store.graph._succ[aid][sid]  # noqa: SLF001
             row["link"] = {"shipment": _key(sid), "score": c["score"], "method": c["method"], "evidence": list(c["evidence"])}
@@ -173,14 +179,20 @@ def factories_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _evidence(store: Store, finding_id: str) -> dict[str, Any] | None:
+def evidence(store: Store, finding_ids: list[str]) -> list[dict[str, Any]]:
+    """The evidence rows of the findings that exist, one per finding, in one store call."""
     if isinstance(store, MemoryStore):
-        return trace_evidence_nx(store, finding_id)
-    recs = store.read(TRACE_CYPHER, id=finding_id)  # type: ignore[attr-defined]
-    return recs[0].data() if recs else None
+        return [r for r in (trace_evidence_nx(store, f) for f in finding_ids) if r is not None]
+    return [r.data() for r in store.read(TRACE_CYPHER, ids=finding_ids)]  # type: ignore[attr-defined]
 
 
-def _factories(store: Store, usccs: list[str]) -> list[dict[str, Any]]:
+def _evidence(store: Store, finding_id: str) -> dict[str, Any] | None:
+    rows = evidence(store, [finding_id])
+    return rows[0] if rows else None
+
+
+def factories(store: Store, usccs: list[str]) -> list[dict[str, Any]]:
+    """Names, other registrations (SAME_AS) and the findings that reach each factory."""
     if isinstance(store, MemoryStore):
         return factories_nx(store, usccs)
     return [r.data() for r in store.read(FACTORY_CYPHER, usccs=usccs)]  # type: ignore[attr-defined]
@@ -276,7 +288,7 @@ def trace(store: Store, finding_id: str) -> Trace:
     if row is None:
         return Trace(finding_id=finding_id, status="unknown_finding", reason=f"no finding {finding_id} in the store")
     reached = sorted({x["uscc"] for x in row["lines"] + row["matches"] if x["uscc"]} | set(row["investigated"]))
-    by_uscc = {f["uscc"]: f for f in _factories(store, reached)} if reached else {}
+    by_uscc = {f["uscc"]: f for f in factories(store, reached)} if reached else {}
     t = rank(row, {u: f["same_as"] for u, f in by_uscc.items()})
     for c in t.candidates:
         f = by_uscc.get(c.uscc)

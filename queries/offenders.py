@@ -1,0 +1,252 @@
+"""Repeat offenders: the factories and exporters behind the most EU findings in a window.
+
+``offenders(store, since, until)`` attributes every finding found in the window the way
+:func:`queries.trace.trace` does (same evidence, same ranking), in bulk:
+
+* a finding whose top candidate is *traced* (confidence ≥ ``TRACED``) counts for that factory;
+  an *ambiguous* one counts as ``possible`` for each of its candidates, never as a finding;
+* the registrations that linkage found to be one factory (``SAME_AS``) are one offender, listed
+  under the registration with the most findings, with every registration beside it;
+* a finding's exporter is the exporter of the CN shipment its arrival was linked to, else the
+  consignor linkage matched the arrival's declaration to.
+
+Each offender carries its findings by risk level, hazard and category, by quarter, and a trend:
+the findings of the first and second half of the window, called ``rising`` or ``falling`` only
+where a binomial test (scipy) puts the split below ``TREND_P``; otherwise ``steady``. A factory
+also carries the state of AQSIQ's investigations (of its findings, or naming it) and whether
+findings went on after measures: ``measures_on`` is the earliest date an investigation reached
+``measures_taken`` or ``closed`` (its ``closed_on``, else its ``opened_on``), and ``after_measures``
+the findings found later than that.
+
+The reads are one networkx walk and one Cypher text each, side by side; the arithmetic is shared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from scipy.stats import binomtest
+
+from graph.memory import MemoryStore
+from graph.store import Store
+from queries.trace import evidence, rank
+
+TREND_P = 0.05
+MEASURED = ("measures_taken", "closed")
+
+FINDINGS_CYPHER = """
+MATCH (f:Finding) WHERE f.found_on >= $since AND f.found_on <= $until
+RETURN f.key AS id, f.found_on AS found_on, f.risk_level AS risk_level, f.hazard AS hazard, f.category AS category
+"""
+
+SAME_AS_CYPHER = """
+UNWIND $usccs AS u
+MATCH (:Manufacturer {key: u})-[:SAME_AS]-(t:Manufacturer)
+RETURN u AS uscc, collect(DISTINCT t.key) AS same_as
+"""
+
+COMPANIES_CYPHER = """
+UNWIND $keys AS k
+MATCH (c {key: k.key}) WHERE k.label IN labels(c)
+RETURN k.label AS label, c.key AS key, c.name_zh AS name_zh, c.name_en AS name_en, c.city AS city
+"""
+
+INVESTIGATIONS_CYPHER = """
+CALL () {
+  UNWIND $ids AS id MATCH (i:Investigation {key: id}) RETURN i
+  UNION
+  UNWIND $usccs AS u MATCH (:Manufacturer {key: u})<-[:CONCERNS_FACTORY]-(i:Investigation) RETURN i
+}
+OPTIONAL MATCH (i)-[:CONCERNS_FACTORY]->(m:Manufacturer)
+RETURN i.key AS finding, i.status AS status, i.opened_on AS opened_on, i.closed_on AS closed_on,
+       i.measures AS measures, i.root_cause AS root_cause, m.key AS uscc
+"""
+
+
+# -- reads, per store --------------------------------------------------------------------------------
+def findings_nx(store: MemoryStore, since: str, until: str) -> list[dict[str, Any]]:
+    nodes = store.graph._node  # noqa: SLF001
+    rows = []
+    for fid in store.ids("Finding"):
+        f = nodes[fid]
+        if since <= f.get("found_on", "") <= until:
+            rows.append({"id": fid[8:], "found_on": f["found_on"], "risk_level": f.get("risk_level"),
+                         "hazard": f.get("hazard"), "category": f.get("category")})
+    return rows
+
+
+def same_as_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for u in usccs:
+        mid = f"Manufacturer:{u}"
+        twins = {t[13:] for t in store.out(mid, "SAME_AS")} | {t[13:] for t in store.into(mid, "SAME_AS")}
+        if twins:
+            rows.append({"uscc": u, "same_as": sorted(twins)})
+    return rows
+
+
+def companies_nx(store: MemoryStore, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    nodes = store.graph._node  # noqa: SLF001
+    rows = []
+    for k in keys:
+        c = nodes.get(f"{k['label']}:{k['key']}")
+        if c is not None:
+            rows.append({"label": k["label"], "key": k["key"], "name_zh": c.get("name_zh"), "name_en": c.get("name_en"),
+                         "city": c.get("city")})
+    return rows
+
+
+def investigations_nx(store: MemoryStore, ids: list[str], usccs: list[str]) -> list[dict[str, Any]]:
+    nodes = store.graph._node  # noqa: SLF001
+    found = {f"Investigation:{i}" for i in ids} & nodes.keys()
+    for u in usccs:
+        found.update(store.into(f"Manufacturer:{u}", "CONCERNS_FACTORY"))
+    rows = []
+    for iid in found:
+        i = nodes[iid]
+        base = {"finding": iid[14:], "status": i.get("status"), "opened_on": i.get("opened_on"),
+                "closed_on": i.get("closed_on"), "measures": i.get("measures"), "root_cause": i.get("root_cause")}
+        rows += [dict(base, uscc=m[13:]) for m in store.out(iid, "CONCERNS_FACTORY")] or [dict(base, uscc=None)]
+    return rows
+
+
+def _read(store: Store, cypher: str, nx_fn: Any, *args: Any, **params: Any) -> list[dict[str, Any]]:
+    if isinstance(store, MemoryStore):
+        return nx_fn(store, *args)  # type: ignore[no-any-return]
+    return [r.data() for r in store.read(cypher, **params)]  # type: ignore[attr-defined]
+
+
+# -- the arithmetic, shared ----------------------------------------------------------------------------
+def _quarter(day: str) -> str:
+    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+
+def _trend(days: list[str], middle: str) -> dict[str, Any]:
+    first = sum(d < middle for d in days)
+    second = len(days) - first
+    direction = "steady"
+    if first + second and binomtest(second, first + second, 0.5).pvalue < TREND_P:
+        direction = "rising" if second > first else "falling"
+    return {"direction": direction, "first_half": first, "second_half": second, "split_on": middle}
+
+
+def _middle(since: str, until: str) -> str:
+    from datetime import date
+
+    a, b = date.fromisoformat(since), date.fromisoformat(until)
+    return (a + (b - a) / 2).isoformat()
+
+
+def _groups(same_as: dict[str, list[str]], usccs: set[str]) -> dict[str, frozenset[str]]:
+    """Each registration's group: the registrations SAME_AS joins to it, transitively."""
+    out: dict[str, frozenset[str]] = {}
+    for u in sorted(usccs):
+        if u in out:
+            continue
+        group, todo = {u}, [u]
+        while todo:
+            for t in same_as.get(todo.pop(), ()):
+                if t not in group:
+                    group.add(t)
+                    todo.append(t)
+        for g in group:
+            out[g] = frozenset(group)
+    return out
+
+
+def _summary(found: list[dict[str, Any]], middle: str) -> dict[str, Any]:
+    days = sorted(f["found_on"] for f in found)
+    return {
+        "findings": len(found),
+        "finding_ids": sorted(f["id"] for f in found),
+        "by_risk_level": dict(Counter(f["risk_level"] for f in found if f["risk_level"]).most_common()),
+        "hazards": dict(Counter(f["hazard"] for f in found if f["hazard"]).most_common()),
+        "categories": dict(Counter(f["category"] for f in found if f["category"]).most_common()),
+        "by_quarter": dict(sorted(Counter(_quarter(d) for d in days).items())),
+        "trend": _trend(days, middle),
+        "first_found": days[0] if days else None,
+        "last_found": days[-1] if days else None,
+    }
+
+
+def offenders(store: Store, since: str | None = None, until: str | None = None, limit: int | None = 20) -> dict[str, Any]:
+    """Factories and exporters ranked by the EU findings of ``since``–``until`` (ISO dates) traced to them."""
+    lo, hi = since or "0001-01-01", until or "9999-12-31"
+    window = _read(store, FINDINGS_CYPHER, findings_nx, lo, hi, since=lo, until=hi)
+    info = {f["id"]: f for f in window}
+    ids = sorted(info)
+    rows = evidence(store, ids) if ids else []
+    reached = sorted({x["uscc"] for r in rows for x in r["lines"] + r["matches"] if x["uscc"]}
+                     | {u for r in rows for u in r["investigated"]})
+    same_as = {r["uscc"]: r["same_as"] for r in _read(store, SAME_AS_CYPHER, same_as_nx, reached, usccs=reached)}
+    group_of = _groups(same_as, set(reached) | {t for ts in same_as.values() for t in ts})
+
+    factory_found: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)  # with the registration named
+    factory_possible: Counter[frozenset[str]] = Counter()
+    exporter_found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    untraced: Counter[str] = Counter()
+    for row in rows:
+        f = info[row["id"]]
+        t = rank(row, same_as)
+        if t.status == "traced":
+            top = t.candidates[0].uscc
+            factory_found[group_of[top]].append(dict(f, registration=top))
+        else:
+            untraced[t.status] += 1
+            for c in t.candidates:
+                factory_possible[group_of[c.uscc]] += 1
+        exporter = (row["exporter"] or {}).get("uscc") or row["consignor"]
+        if exporter:
+            exporter_found[exporter].append(f)
+
+    def order(key: str, found: list[dict[str, Any]], possible: int = 0) -> tuple:
+        risk = Counter(f["risk_level"] for f in found)
+        return (-len(found), *(-risk[r] for r in ("serious", "high", "medium", "low")), -possible, key)
+
+    top_groups = sorted(set(factory_found) | set(factory_possible),
+                        key=lambda g: order(min(g), factory_found.get(g, []), factory_possible[g]))[:limit]
+    top_exporters = sorted(exporter_found, key=lambda x: order(x, exporter_found[x]))[:limit]
+    registrations = sorted({u for g in top_groups for u in g})
+    keys = [{"label": "Manufacturer", "key": u} for u in registrations] + [{"label": "Exporter", "key": x} for x in top_exporters]
+    names = {(c["label"], c["key"]): c for c in _read(store, COMPANIES_CYPHER, companies_nx, keys, keys=keys)}
+    found_ids = sorted({f["id"] for g in top_groups for f in factory_found.get(g, ())})
+    inv_rows = _read(store, INVESTIGATIONS_CYPHER, investigations_nx, found_ids, registrations, ids=found_ids, usccs=registrations)
+
+    days = sorted(f["found_on"] for f in window)
+    middle = _middle(since or days[0], until or days[-1]) if days else lo
+    factories = []
+    for g in top_groups:
+        found = factory_found.get(g, [])
+        mine = {f["id"] for f in found}
+        invs = {i["finding"]: i for i in inv_rows if i["finding"] in mine or i["uscc"] in g}
+        per_registration = Counter(f["registration"] for f in found)
+        main = min(g, key=lambda u: (-per_registration[u], u))
+        name = names.get(("Manufacturer", main), {})
+        measured = sorted(i["closed_on"] or i["opened_on"] for i in invs.values()
+                          if i["status"] in MEASURED and (i["closed_on"] or i["opened_on"]))
+        measures_on = measured[0] if measured else None
+        factories.append({
+            "uscc": main, "registrations": sorted(g), "name_zh": name.get("name_zh"), "name_en": name.get("name_en"),
+            "city": name.get("city"), **_summary(found, middle), "possible": factory_possible[g],
+            "investigations": {
+                "count": len(invs),
+                "by_status": dict(sorted(Counter(i["status"] for i in invs.values()).items())),
+                "uninvestigated": sorted(mine - set(invs)),
+                "measures": sorted({i["measures"] for i in invs.values() if i["measures"]}),
+                "root_causes": sorted({i["root_cause"] for i in invs.values() if i["root_cause"]}),
+            },
+            "measures_on": measures_on,
+            "after_measures": sorted(f["id"] for f in found if measures_on and f["found_on"] > measures_on),
+        })
+    exporters = []
+    for x in top_exporters:
+        name = names.get(("Exporter", x), {})
+        exporters.append({"uscc": x, "name_zh": name.get("name_zh"), "name_en": name.get("name_en"),
+                          "city": name.get("city"), **_summary(exporter_found[x], middle)})
+    return {
+        "since": since, "until": until, "findings": len(window),
+        "attributed": sum(len(v) for v in factory_found.values()),
+        "not_attributed": dict(sorted(untraced.items())),
+        "factories": factories, "exporters": exporters,
+    }
