@@ -447,3 +447,91 @@ def generate_cmd(out_dir: str, shipments: int, seed: int, fmt: str) -> None:
     for name, n in counts.items():
         click.echo(f"  {name}.{fmt}: {n} rows")
     click.echo(f"wrote {sum(counts.values())} rows and ground-truth.json to {out_dir}")
+
+
+# -- the service -----------------------------------------------------------------------------------------
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--audit-log", metavar="FILE", help="Audit log (JSON lines).  [default: audit.jsonl in the embedded store's folder, ./tracegraph-audit.jsonl for Neo4j]")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds an operation may run.")
+@click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1000), help="Largest request body, in bytes.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64), help="Threads for Neo4j calls (the embedded store uses one).")
+@pass_ctx
+def serve_cmd(ctx: _Context, host: str, port: int, audit_log: str | None, timeout: float, max_body: int, workers: int) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql, /healthz, /metrics) with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from api.app import Limits, create_app
+
+    try:
+        store = ctx.open()
+    except TracegraphError as exc:
+        _fail(str(exc))
+        return
+    if audit_log is None:
+        audit_log = os.path.join(store.location, "audit.jsonl") if store.kind == "embedded" else "tracegraph-audit.jsonl"
+    app = create_app(store, audit_log, Limits(max_body=max_body, timeout=timeout), workers)
+    click.echo(f"serving {store.kind} store {store.location} on http://{host}:{port}/graphql (audit log {audit_log})")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        store.close()
+
+
+def _tokens(ctx: _Context) -> Any:
+    from api.auth import TokenBook
+    from graph.store import is_neo4j
+
+    if is_neo4j(ctx.settings.store):
+        return TokenBook(store=ctx.open())
+    return TokenBook(folder=ctx.settings.store)
+
+
+@main.group("token")
+def token_group() -> None:
+    """Create, list and revoke the API's bearer tokens (kept hashed beside the store's data)."""
+
+
+@token_group.command("create")
+@click.option("--org", required=True, help="The organisation the token is for, e.g. 'Douane Rotterdam'.")
+@click.option("--role", required=True, type=click.Choice(["cn_authority", "eu_authority", "analyst", "partner", "admin"]))
+@pass_ctx
+def token_create(ctx: _Context, org: str, role: str) -> None:
+    """Issue a token; it is printed once, on the last line, and only its hash is kept."""
+    try:
+        token = _tokens(ctx).create(org, role)
+    except (ValueError, TracegraphError) as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"token for {org} ({role}); keep it secret, it is not shown again:")
+    click.echo(token)
+
+
+@token_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per token.")
+@pass_ctx
+def token_list(ctx: _Context, as_json: bool) -> None:
+    """List tokens (id, organisation, role, created, revoked); never the secrets."""
+    from dataclasses import asdict
+
+    for t in _tokens(ctx).list():
+        if as_json:
+            click.echo(json.dumps({k: v for k, v in asdict(t).items() if k != "digest"}, ensure_ascii=False))
+        else:
+            click.echo(f"{t.id}  {t.role:<13} {t.org:<30} created {t.created_at}"
+                       + (f"  REVOKED {t.revoked_at}" if t.revoked_at else ""))
+
+
+@token_group.command("revoke")
+@click.argument("token_id")
+@pass_ctx
+def token_revoke(ctx: _Context, token_id: str) -> None:
+    """Revoke a token by its id (the part after tg_); a served API refuses it within a second."""
+    if token_id.startswith("tg_"):
+        token_id = token_id.split("_")[1]
+    if not _tokens(ctx).revoke(token_id):
+        _fail(f"no token {token_id}")
+    click.echo(f"revoked {token_id}")
