@@ -7,7 +7,7 @@ DEMO_DIR ?= demo-data
 DEMO_STORE ?= tracegraph-data
 DEMO_SHIPMENTS ?= 5000
 
-.PHONY: help venv demo test test-embedded neo4j-start neo4j-stop bench lint clean
+.PHONY: help venv demo test test-embedded schema neo4j-start neo4j-stop bench lint clean
 
 help:
 	@echo "make demo          generate demo data, load it into the embedded store, print its stats"
@@ -39,6 +39,10 @@ endif
 
 test-embedded: $(STAMP)
 	$(BIN)/pytest -m "not neo4j"
+
+# The GraphQL schema as committed in schema.graphql (a test fails when it is stale).
+schema: $(STAMP)
+	$(BIN)/strawberry export-schema api.app:schema > schema.graphql
 
 neo4j-start:
 	@deploy/neo4j/server.sh start

@@ -29,13 +29,14 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
                                    SchemaExtension, ValidationCache)
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api.auth import MAY_READ_METRICS, AuditLog, AuthError, Principal, TokenBook, bearer
-from api.schema import Backend, Context, Mutation, Query
+from api.schema import SCALARS, Backend, Context, Mutation, Query
 from graph.store import Store
 
 
@@ -78,18 +79,25 @@ def _unexpected(error: GraphQLError) -> bool:
     return True
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        """Client errors (validation, bad arguments, denied fields) are the client's business and go
+        back to it; unexpected ones are logged where they are masked (:func:`_unexpected`)."""
+
+
 def make_schema(limits: Limits = Limits()) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
-        extensions=[  # instances are accepted, though the annotation asks for classes
-            ParserCache(maxsize=1024),  # type: ignore[list-item]
-            ValidationCache(maxsize=1024),  # type: ignore[list-item]
-            MaxTokensLimiter(max_token_count=limits.max_tokens),  # type: ignore[list-item]
-            QueryDepthLimiter(max_depth=limits.max_depth),  # type: ignore[list-item]
-            MaxAliasesLimiter(max_alias_count=limits.max_aliases),  # type: ignore[list-item]
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[  # factories: a fresh extension per request (the two caches live at module level)
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             Observe,
-            MaskErrors(should_mask_error=_unexpected, error_message="internal error (logged on the server)"),  # type: ignore[list-item]
+            lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error (logged on the server)"),
         ],
     )
 
@@ -107,10 +115,27 @@ class Metrics:
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
         self.errors = Counter("tracegraph_errors", "Requests that failed: unauthorized, denied, error, timeout, server_error",
                               ["kind"], registry=self.registry)
+        self.store_calls = Counter("tracegraph_store_calls", "Calls into the store (a DataLoader batch is one)",
+                                   registry=self.registry)
         self.in_flight = Gauge("tracegraph_requests_in_flight", "Requests being served", registry=self.registry)
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _operation_of(data: Any) -> dict[str, Any]:
+    """The type and name of the operation a request asked for (for the audit of an abandoned one)."""
+    from graphql import OperationDefinitionNode, parse
+
+    wanted = getattr(data, "operation_name", None)
+    try:
+        ops = [d for d in parse(getattr(data, "query", "") or "").definitions if isinstance(d, OperationDefinitionNode)]
+    except GraphQLError:
+        return {"name": wanted}
+    op = next((o for o in ops if wanted is None or (o.name and o.name.value == wanted)), None)
+    if op is None:
+        return {"name": wanted}
+    return {"type": op.operation.value, "name": op.name.value if op.name else None}
 
 
 class View(GraphQL):
@@ -140,7 +165,8 @@ class View(GraphQL):
         op = request.scope.get("tracegraph.operation")
         errors: list[dict[str, Any]] = (payload.get("errors") if isinstance(payload, dict) else None) or []
         # Errors without a path and no data: the document did not parse, validate or coerce its variables.
-        invalid = bool(errors) and payload.get("data") is None and not any("path" in e for e in errors)
+        invalid = (bool(errors) and payload.get("data") is None and not any("path" in e for e in errors)
+                   and (op or {}).get("outcome") != "timeout")
         if invalid and op is not None:
             op.update(outcome="error", errors=[e.get("message") for e in errors][:5])
         if GRAPHQL_RESPONSE not in request.headers.get("accept", ""):
@@ -156,9 +182,9 @@ class View(GraphQL):
         try:
             return await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout)
         except asyncio.TimeoutError:
-            context = kwargs.get("context")
+            context, data = kwargs.get("context"), kwargs.get("request_data")
             if isinstance(context, Context):
-                context.operation["outcome"] = "timeout"
+                context.operation.update(outcome="timeout", **_operation_of(data))
             return ExecutionResult(data=None, errors=[GraphQLError(
                 f"the operation ran past the {self.limits.timeout:g} s limit and was abandoned; ask for less")])
 
@@ -172,10 +198,10 @@ def _json_error(status: int, message: str, headers: dict[str, str] | None = None
 
 
 def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers: int = 8) -> Starlette:
-    backend = Backend(store, workers)
+    metrics = Metrics()
+    backend = Backend(store, workers, on_call=metrics.store_calls.inc)
     tokens = TokenBook(store)
     audit = AuditLog(audit_path)
-    metrics = Metrics()
     view = View(make_schema(limits), backend, limits)
 
     async def healthz(request: Request) -> Response:

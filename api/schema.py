@@ -19,7 +19,7 @@ import dataclasses
 import enum
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Generic, Iterable, TypeVar
+from typing import Any, Callable, ClassVar, Generic, Iterable, NewType, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -43,11 +43,14 @@ class Backend:
     """The store and the threads its calls run on: one for the embedded store (which keeps reads
     and writes in order), several for Neo4j (whose driver is thread-safe)."""
 
-    def __init__(self, store: Store, workers: int = 8) -> None:
+    def __init__(self, store: Store, workers: int = 8, on_call: Callable[[], None] | None = None) -> None:
         self.store = store
         self.executor = ThreadPoolExecutor(1 if store.kind == "embedded" else workers, thread_name_prefix="store")
+        self.on_call = on_call
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.on_call:
+            self.on_call()
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, self.store, *args)
 
     def close(self) -> None:
@@ -153,20 +156,72 @@ def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
 
 
-def window(first: int | None, after: str | None) -> tuple[int, int]:
-    """``(offset, limit)`` of a page; bad arguments raise an error that names them."""
-    limit = DEFAULT_PAGE if first is None else first
-    if not 0 <= limit <= MAX_PAGE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE}, not {limit}")
-    if after is None:
-        return 0, limit
+def _offset(cursor: str) -> int:
     try:
-        tag, _, n = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
-        if tag != "o" or not n.isdigit():
+        tag, _, n = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if tag != "o" or not n.isdigit() or len(n) > 12:
             raise ValueError
     except (ValueError, UnicodeError):
-        raise ValueError(f"after: {after!r} is not a cursor this API gave out") from None
-    return int(n) + 1, limit
+        raise ValueError(f"{cursor!r} is not a cursor this API gave out") from None
+    return int(n)
+
+
+def _page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PAGE:
+        raise ValueError(f"a page holds 0 to {MAX_PAGE} items, not {value!r}")
+    return value
+
+
+def _cursor_value(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a cursor is a string, not {value!r}")
+    _offset(value)
+    return value
+
+
+def _date_value(value: Any) -> str:
+    from graph.errors import InvalidIdentifier
+    from graph.ids import clean_date
+
+    if not isinstance(value, str):
+        raise ValueError(f"a date is an ISO 8601 string like 2015-03-31, not {value!r}")
+    try:
+        return clean_date(value)
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _locode_value(value: Any) -> str:
+    from graph.errors import InvalidIdentifier
+    from graph.ids import clean_locode
+
+    if not isinstance(value, str):
+        raise ValueError(f"a UN/LOCODE is a string like NLRTM, not {value!r}")
+    try:
+        return clean_locode(value)
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from None
+
+
+# Arguments are typed, so a bad one fails validation (naming the argument) before anything runs.
+PageSize = NewType("PageSize", int)
+Cursor = NewType("Cursor", str)
+Date = NewType("Date", str)
+Locode = NewType("Locode", str)
+SCALARS: dict[object, Any] = {
+    PageSize: strawberry.scalar(name="PageSize", serialize=int, parse_value=_page_size,
+                                description=f"How many items a page holds: an Int from 0 to {MAX_PAGE}."),
+    Cursor: strawberry.scalar(name="Cursor", serialize=str, parse_value=_cursor_value,
+                              description="An opaque position in a connection, from pageInfo.endCursor or an edge's cursor."),
+    Date: strawberry.scalar(name="Date", serialize=str, parse_value=_date_value,
+                            description="A calendar date, ISO 8601: 2015-03-31."),
+    Locode: strawberry.scalar(name="Locode", serialize=str, parse_value=_locode_value,
+                              description="A UN/LOCODE of a port or place: NLRTM."),
+}
+
+def window(first: int | None, after: str | None) -> tuple[int, int]:
+    """``(offset, limit)`` of a page (the scalars have checked both)."""
+    return (0 if after is None else _offset(after) + 1), (DEFAULT_PAGE if first is None else first)
 
 
 def connection(nodes: list[Any], total: int, offset: int) -> Connection[Any]:
@@ -235,15 +290,15 @@ class Manufacturer:
     address: str | None = internal(description="Street address (company-internal)")
 
     @strawberry.field(description="Products made here.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Product]:
+    async def products(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Product]:
         return await many(info, self.LABEL, self.uscc, "MADE_BY", "in", Product, first, after)
 
     @strawberry.field(description="Other registrations that linkage found to be the same factory.")
-    async def same_as(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Manufacturer]:
+    async def same_as(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Manufacturer]:
         return await many(info, self.LABEL, self.uscc, "SAME_AS", "both", Manufacturer, first, after)
 
     @strawberry.field(description="AQSIQ investigations that name this factory.")
-    async def investigations(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Investigation]:
+    async def investigations(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Investigation]:
         return await many(info, self.LABEL, self.uscc, "CONCERNS_FACTORY", "in", Investigation, first, after)
 
     @strawberry.field(description="Everything of this factory's that reached the EU.")
@@ -267,11 +322,11 @@ class Exporter:
     address: str | None = internal(description="Street address (company-internal)")
 
     @strawberry.field(description="CN export shipments it declared.")
-    async def shipments(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Shipment]:
+    async def shipments(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Shipment]:
         return await many(info, self.LABEL, self.uscc, "EXPORTED_BY", "in", Shipment, first, after)
 
     @strawberry.field(description="EU arrivals whose declared consignor linkage matched to this exporter.")
-    async def consigned_arrivals(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Arrival]:
+    async def consigned_arrivals(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Arrival]:
         return await many(info, self.LABEL, self.uscc, "CONSIGNED_BY", "in", Arrival, first, after)
 
 
@@ -294,11 +349,11 @@ class Product:
         return await one(info, self.LABEL, self.key, "MADE_BY", "out", Manufacturer)
 
     @strawberry.field(description="Export declaration lines that carried it.")
-    async def lines(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ShipmentLine]:
+    async def lines(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ShipmentLine]:
         return await many(info, self.LABEL, self.key, "OF_PRODUCT", "in", ShipmentLine, first, after)
 
     @strawberry.field(description="EU findings that linkage matched to this product.")
-    async def findings(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Finding]:
+    async def findings(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Finding]:
         return await many(info, self.LABEL, self.key, "MATCHES_PRODUCT", "in", Finding, first, after)
 
 
@@ -321,15 +376,15 @@ class Shipment:
         return await one(info, self.LABEL, self.declaration_no, "EXPORTED_BY", "out", Exporter)
 
     @strawberry.field
-    async def lines(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[ShipmentLine]:
+    async def lines(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ShipmentLine]:
         return await many(info, self.LABEL, self.declaration_no, "LINE_OF", "in", ShipmentLine, first, after)
 
     @strawberry.field(description="CIQ certificates that cover it.")
-    async def certificates(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Certificate]:
+    async def certificates(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Certificate]:
         return await many(info, self.LABEL, self.declaration_no, "COVERS", "in", Certificate, first, after)
 
     @strawberry.field(description="EU arrivals that linkage found to be this consignment.")
-    async def arrivals(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Arrival]:
+    async def arrivals(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Arrival]:
         return await many(info, self.LABEL, self.declaration_no, "SAME_CONSIGNMENT", "in", Arrival, first, after)
 
 
@@ -385,11 +440,11 @@ class Office:
     side: str | None
 
     @strawberry.field
-    async def certificates(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Certificate]:
+    async def certificates(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Certificate]:
         return await many(info, self.LABEL, self.name, "ISSUED_BY", "in", Certificate, first, after)
 
     @strawberry.field
-    async def inspections(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Inspection]:
+    async def inspections(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Inspection]:
         return await many(info, self.LABEL, self.name, "PERFORMED_BY", "in", Inspection, first, after)
 
 
@@ -484,11 +539,11 @@ class Arrival:
         return LinkedExporter(link=_link(found[0]["rel"]), exporter=await by_key(info, Exporter, found[0]["key"]))
 
     @strawberry.field
-    async def inspections(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Inspection]:
+    async def inspections(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Inspection]:
         return await many(info, self.LABEL, self.mrn, "CHECKED", "in", Inspection, first, after)
 
     @strawberry.field
-    async def findings(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Finding]:
+    async def findings(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Finding]:
         return await many(info, self.LABEL, self.mrn, "CONCERNS", "in", Finding, first, after)
 
 
@@ -509,7 +564,7 @@ class Inspection:
         return await one(info, self.LABEL, self.inspection_id, "CHECKED", "out", Arrival)
 
     @strawberry.field
-    async def findings(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Finding]:
+    async def findings(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Finding]:
         return await many(info, self.LABEL, self.inspection_id, "FOUND_IN", "in", Finding, first, after)
 
 
@@ -549,7 +604,7 @@ class Finding:
         return await one(info, self.LABEL, self.finding_id, "INVESTIGATES", "in", Investigation)
 
     @strawberry.field(description="Products linkage matched it to (GTIN, model, brand).")
-    async def matched_products(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Product]:
+    async def matched_products(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Product]:
         return await many(info, self.LABEL, self.finding_id, "MATCHES_PRODUCT", "out", Product, first, after)
 
     @strawberry.field(description="The factories that may have made its product, ranked.")
@@ -601,7 +656,7 @@ class Trace:
     _candidates: strawberry.Private[list]
 
     @strawberry.field
-    def candidates(self, first: int | None = None, after: str | None = None) -> Connection[Candidate]:
+    def candidates(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Candidate]:
         return paginate(self._candidates, first, after)
 
 
@@ -648,7 +703,7 @@ class Exposure:
         return self._importers
 
     @strawberry.field
-    def rows(self, first: int | None = None, after: str | None = None) -> Connection[ExposureRow]:
+    def rows(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ExposureRow]:
         return paginate(self._rows, first, after)
 
 
@@ -693,7 +748,7 @@ class Alignment:
     _by: strawberry.Private[dict]
 
     @strawberry.field
-    def groups(self, dimension: AlignmentDimension, first: int | None = None, after: str | None = None) -> Connection[AlignmentGroup]:
+    def groups(self, dimension: AlignmentDimension, first: PageSize | None = None, after: Cursor | None = None) -> Connection[AlignmentGroup]:
         return paginate([AlignmentGroup(value=v, table=VerdictTable(**t)) for v, t in self._by[dimension.value].items()],
                         first, after)
 
@@ -734,7 +789,7 @@ class Reliability:
     _by: strawberry.Private[dict]
 
     @strawberry.field
-    def groups(self, dimension: ReliabilityDimension, first: int | None = None, after: str | None = None) -> Connection[ReliabilityGroup]:
+    def groups(self, dimension: ReliabilityDimension, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ReliabilityGroup]:
         return paginate([_rel_group(v, x) for v, x in self._by[dimension.value].items()], first, after)
 
 
@@ -824,11 +879,11 @@ class RepeatOffenders:
     _exporters: strawberry.Private[list]
 
     @strawberry.field
-    def factories(self, first: int | None = None, after: str | None = None) -> Connection[Offender]:
+    def factories(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Offender]:
         return paginate(self._factories, first, after)
 
     @strawberry.field
-    def exporters(self, first: int | None = None, after: str | None = None) -> Connection[Offender]:
+    def exporters(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Offender]:
         return paginate(self._exporters, first, after)
 
 
@@ -846,18 +901,6 @@ class SearchHit:
     @strawberry.field
     async def exporter(self, info: Info) -> Exporter | None:
         return await by_key(info, Exporter, self.uscc) if self.kind == "Exporter" else None
-
-
-def _date(value: str | None, name: str) -> str | None:
-    from graph.errors import InvalidIdentifier
-    from graph.ids import clean_date
-
-    if value is None:
-        return None
-    try:
-        return clean_date(value)
-    except InvalidIdentifier as exc:
-        raise ValueError(f"{name}: {exc}") from None
 
 
 async def _page_of(info: Info, cls: type[N], first: int | None, after: str | None, prop: str | None = None,
@@ -912,24 +955,22 @@ class Query:
         return await by_key(info, Office, name)
 
     @strawberry.field(description="Every factory, by USCC.")
-    async def manufacturers(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Manufacturer]:
+    async def manufacturers(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Manufacturer]:
         return await _page_of(info, Manufacturer, first, after)
 
     @strawberry.field(description="Every exporter, by USCC.")
-    async def exporters(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Exporter]:
+    async def exporters(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Exporter]:
         return await _page_of(info, Exporter, first, after)
 
     @strawberry.field(description="EU findings, by id; since/until (ISO dates) select by the date found.")
-    async def findings(self, info: Info, first: int | None = None, after: str | None = None, since: str | None = None,
-                       until: str | None = None) -> Connection[Finding]:
-        lo, hi = _date(since, "since"), _date(until, "until")
-        return await _page_of(info, Finding, first, after, "found_on" if lo or hi else None, lo, hi)
+    async def findings(self, info: Info, first: PageSize | None = None, after: Cursor | None = None, since: Date | None = None,
+                       until: Date | None = None) -> Connection[Finding]:
+        return await _page_of(info, Finding, first, after, "found_on" if since or until else None, since, until)
 
     @strawberry.field(description="EU arrivals, by MRN; since/until (ISO dates) select by arrival date.")
-    async def arrivals(self, info: Info, first: int | None = None, after: str | None = None, since: str | None = None,
-                       until: str | None = None) -> Connection[Arrival]:
-        lo, hi = _date(since, "since"), _date(until, "until")
-        return await _page_of(info, Arrival, first, after, "arrived_on" if lo or hi else None, lo, hi)
+    async def arrivals(self, info: Info, first: PageSize | None = None, after: Cursor | None = None, since: Date | None = None,
+                       until: Date | None = None) -> Connection[Arrival]:
+        return await _page_of(info, Arrival, first, after, "arrived_on" if since or until else None, since, until)
 
     @strawberry.field(description="Rank the factories that may have made the product of a finding, with the evidence.")
     async def trace(self, info: Info, finding_id: str) -> Trace:
@@ -954,36 +995,28 @@ class Query:
         return Reliability(overall=_rel_group("overall", r["overall"]), _by=r["by"])
 
     @strawberry.field(description="Arrivals at an entry point (UN/LOCODE) in a window, riskiest first, with reasons.")
-    async def priorities(self, info: Info, entry_point: str, since: str, until: str, first: int | None = None,
-                         after: str | None = None) -> Connection[Priority]:
-        from graph.errors import InvalidIdentifier
-        from graph.ids import clean_locode
+    async def priorities(self, info: Info, entry_point: Locode, since: Date, until: Date, first: PageSize | None = None,
+                         after: Cursor | None = None) -> Connection[Priority]:
         from queries.priorities import priorities
 
-        window(first, after)  # refuse bad paging before the work
-        try:
-            point = clean_locode(entry_point)
-        except InvalidIdentifier as exc:
-            raise ValueError(f"entryPoint: {exc}") from None
-        ranked = await ctx(info).run(priorities, point, _date(since, "since"), _date(until, "until"))
+        ranked = await ctx(info).run(priorities, entry_point, since, until)
         return paginate([Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"])
                          for r in ranked], first, after)
 
     @strawberry.field(description="Factories (across duplicate registrations) and exporters ranked by findings in a window.")
-    async def repeat_offenders(self, info: Info, since: str | None = None, until: str | None = None) -> RepeatOffenders:
+    async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None) -> RepeatOffenders:
         from queries.offenders import offenders
 
-        o = await ctx(info).run(offenders, _date(since, "since"), _date(until, "until"), None)
+        o = await ctx(info).run(offenders, since, until, None)
         return RepeatOffenders(since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
                                not_attributed=_counts(o["not_attributed"]),
                                _factories=[_offender(f) for f in o["factories"]],
                                _exporters=[_offender(x) for x in o["exporters"]])
 
     @strawberry.field(description="Manufacturers and exporters by name, in Chinese or English, or by USCC.")
-    async def search(self, info: Info, text: str, first: int | None = None, after: str | None = None) -> Connection[SearchHit]:
-        window(first, after)
+    async def search(self, info: Info, text: str, first: PageSize | None = None, after: Cursor | None = None) -> Connection[SearchHit]:
         if len(text.strip()) < 2:
-            raise ValueError("text: give at least 2 characters")
+            return paginate([], first, after)  # too short to mean anything
         hits = await ctx(info).run(q.search, text)
         return paginate([SearchHit(kind=h["label"], uscc=h["key"], name_zh=h["name_zh"], name_en=h["name_en"]) for h in hits],
                         first, after)

@@ -1,0 +1,290 @@
+"""The GraphQL API over real HTTP (a served `tracegraph serve`), on both stores: access, roles,
+connections, DataLoaders, the analyses, limits and the audit log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from graph.memory import MemoryStore
+from graph.store import Store
+from loaders.linkage import link
+from loaders.load import load
+from queries.offenders import offenders
+from queries.priorities import priorities
+from queries.schemes import alignment, reliability
+from queries.trace import trace
+from tests.conftest import _open_neo4j
+from tests.serving import ROOT, Served, serve
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def api(request, tmp_path_factory, demo_dir):
+    tmp = tmp_path_factory.mktemp(f"api-{request.param}")
+    store: Store = MemoryStore(tmp / "store") if request.param == "embedded" else _open_neo4j(request.getfixturevalue("neo4j_server"))
+    assert load(store, [str(demo_dir)]).rejected == 0
+    link(store, "2026-01-01T00:00:00+00:00")
+    env = {}
+    if request.param == "neo4j":
+        uri, user, password = request.getfixturevalue("neo4j_server")
+        env = {"NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    served = serve(store, tmp, env=env)
+    served.neo4j = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None  # type: ignore[attr-defined]
+    yield served
+    served.stop()
+
+
+def _direct(api: Served) -> Store:
+    """The served store opened beside the server, to compute what the API must answer."""
+    if api.kind == "embedded":
+        return MemoryStore(api.location, readonly=True)
+    from graph.neo4j import Neo4jStore
+
+    return Neo4jStore(*api.neo4j)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def truth(demo_dir):
+    return json.loads((demo_dir / "ground-truth.json").read_text())
+
+
+def _metric(api: Served, name: str) -> float:
+    text = httpx.get(f"{api.url}/metrics", headers={"authorization": f"Bearer {api.tokens['admin']}"}).text
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " ") or line.startswith(name + "{"))
+
+
+# -- access --------------------------------------------------------------------------------------------
+def test_a_request_without_a_valid_token_gets_401(api):
+    for headers in ({}, {"authorization": "Bearer nonsense"}, {"authorization": "Bearer tg_abc_def"},
+                    {"authorization": f"Basic {api.tokens['admin']}"}, {"authorization": "Bearer " + api.tokens["admin"][:-2]}):
+        r = httpx.post(api.graphql, json={"query": "{ __typename }"}, headers=headers)
+        assert r.status_code == 401, headers
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        assert r.json()["errors"][0]["message"].startswith("a valid bearer token is required")
+    assert httpx.get(f"{api.url}/metrics").status_code == 401
+    assert api.post(api.tokens["analyst"], "{ __typename }").status_code == 200
+
+
+def test_a_revoked_token_stops_working(api, tmp_path):
+    created = subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "create", "--org", "Temp",
+                              "--role", "analyst"], cwd=ROOT, capture_output=True, text=True, check=True,
+                             env=_cli_env(api))
+    token = created.stdout.strip().splitlines()[-1]
+    assert api.post(token, "{ __typename }").status_code == 200
+    listed = subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "list", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, check=True, env=_cli_env(api)).stdout
+    entry = next(json.loads(line) for line in listed.splitlines() if json.loads(line)["org"] == "Temp")
+    assert "digest" not in entry and token.split("_")[2] not in listed  # the secret is never shown again
+    subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "revoke", entry["id"]], cwd=ROOT,
+                   check=True, capture_output=True, env=_cli_env(api))
+    deadline = time.monotonic() + 5
+    while api.post(token, "{ __typename }").status_code != 401:
+        assert time.monotonic() < deadline, "a revoked token still works after 5 s"
+        time.sleep(0.2)
+
+
+def _cli_env(api: Served) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    if api.kind == "neo4j":
+        env["NEO4J_USER"], env["NEO4J_PASSWORD"] = api.neo4j[1], api.neo4j[2]  # type: ignore[attr-defined]
+    return env
+
+
+def test_healthz_is_open_and_metrics_are_for_admins(api):
+    assert httpx.get(f"{api.url}/healthz").json() == {"status": "ok", "store": api.kind}
+    assert httpx.get(f"{api.url}/metrics", headers={"authorization": f"Bearer {api.tokens['analyst']}"}).status_code == 403
+    api.post(api.tokens["analyst"], "query Ping { __typename }")
+    r = httpx.get(f"{api.url}/metrics", headers={"authorization": f"Bearer {api.tokens['admin']}"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    assert 'tracegraph_requests_total{operation="query",outcome="ok",path="/graphql"}' in r.text
+    assert "tracegraph_request_seconds_bucket" in r.text and "tracegraph_errors_total" in r.text
+
+
+def test_graphiql_opens_in_a_browser_without_a_token(api):
+    r = httpx.get(api.graphql, headers={"accept": "text/html"})
+    assert r.status_code == 200 and "graphiql" in r.text.lower()
+
+
+# -- roles -----------------------------------------------------------------------------------------------
+def _arrival_with_importer(api: Served) -> str:
+    page = api.data("admin", "{ arrivals(first: 1) { edges { node { mrn importerEori } } } }")
+    return page["arrivals"]["edges"][0]["node"]["mrn"]  # type: ignore[no-any-return]
+
+
+IMPORTER_QUERY = "query($m: String!) { arrival(mrn: $m) { mrn entryPoint importerName importerEori importer { eori name } } }"
+
+
+@pytest.mark.parametrize("role,allowed", [("eu_authority", True), ("analyst", True), ("admin", True),
+                                          ("cn_authority", False), ("partner", False)])
+def test_eu_importers_are_visible_to_eu_roles_only(api, role, allowed):
+    mrn = _arrival_with_importer(api)
+    out = api.gql(role, IMPORTER_QUERY, {"m": mrn})
+    arrival = out["data"]["arrival"]
+    assert arrival["mrn"] == mrn and arrival["entryPoint"]  # the rest of the arrival is there either way
+    if allowed:
+        assert "errors" not in out and arrival["importerEori"] and arrival["importer"]["eori"] == arrival["importerEori"]
+    else:
+        # a denied field is an error on that field, not a silent null
+        denied = {tuple(e["path"]) for e in out["errors"]}
+        assert denied == {("arrival", "importerName"), ("arrival", "importerEori"), ("arrival", "importer")}
+        assert all(e["extensions"]["code"] == "FORBIDDEN" for e in out["errors"])
+        assert arrival["importerName"] is None and arrival["importer"] is None
+
+
+def test_partners_see_no_company_internal_fields(api, truth):
+    uscc = sorted(truth["bad_factories"])[0]
+    q = "query($u: String!) { manufacturer(uscc: $u) { uscc nameZh address ciqRegistration } }"
+    out = api.gql("partner", q, {"u": uscc})
+    assert out["data"]["manufacturer"]["uscc"] == uscc and out["data"]["manufacturer"]["address"] is None
+    assert {tuple(e["path"]) for e in out["errors"]} == {("manufacturer", "address"), ("manufacturer", "ciqRegistration")}
+    full = api.data("analyst", q, {"u": uscc})["manufacturer"]
+    assert full["address"]
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+def test_connections_page_through_every_manufacturer_once(api):
+    with _direct(api) as direct:
+        expected = sorted(k for (label, k) in direct.dump().nodes if label == "Manufacturer")
+    seen, after, pages = [], None, 0
+    while True:
+        page = api.data("analyst", "query($a: Cursor) { manufacturers(first: 7, after: $a) { totalCount "
+                        "pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { uscc } } } }",
+                        {"a": after})["manufacturers"]
+        assert page["totalCount"] == len(expected)
+        assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
+        seen += [e["node"]["uscc"] for e in page["edges"]]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == expected and pages == -(-len(expected) // 7)
+
+
+@pytest.mark.parametrize("args,complaint", [("first: 101", "a page holds 0 to 100 items"), ("first: -1", "a page holds"),
+                                            ('after: "bm9wZQ=="', "is not a cursor this API gave out")])
+def test_bad_paging_is_refused_before_anything_runs(api, args, complaint):
+    r = api.post(api.tokens["analyst"], f"{{ manufacturers({args}) {{ totalCount }} }}")
+    body = r.json()
+    assert "data" not in body or body["data"] is None
+    assert complaint in body["errors"][0]["message"]
+
+
+def test_a_page_with_relationships_costs_a_few_store_calls_not_one_per_row(api):
+    query = """{ arrivals(first: 60) { edges { node { mrn importer { name }
+                 inspections(first: 5) { totalCount edges { node { outcome findings(first: 3) { edges { node { hazard } } } } } }
+                 consignment { link { score } shipment { declarationNo exporter { nameEn }
+                   lines(first: 10) { edges { node { model product { manufacturer { uscc nameEn } } } } } } }
+                 consignor { exporter { uscc } } } } } }"""
+    before = _metric(api, "tracegraph_store_calls_total")
+    rows = api.data("eu_authority", query)["arrivals"]["edges"]
+    calls = _metric(api, "tracegraph_store_calls_total") - before
+    assert len(rows) == 60 and sum(bool(r["node"]["consignment"]) for r in rows) > 30
+    # one call for the page, then one per relationship batch and per label loaded, at each level:
+    # the same for 60 rows as for 1
+    assert 5 <= calls <= 20, calls
+
+
+def test_trace_over_http_answers_what_the_query_answers(api, truth):
+    ids = sorted(truth["findings"])[:8]
+    with _direct(api) as direct:
+        expected = {f: trace(direct, f) for f in ids}
+    q = """query($f: String!) { trace(findingId: $f) { findingId status reason shipment
+           candidates(first: 10) { totalCount edges { node { uscc confidence evidence manufacturer { uscc } } } } } }"""
+    for f in ids:
+        t = api.data("cn_authority", q, {"f": f})["trace"]
+        e = expected[f]
+        assert (t["status"], t["reason"], t["shipment"]) == (e.status, e.reason, e.shipment)
+        got = [(x["node"]["uscc"], x["node"]["confidence"]) for x in t["candidates"]["edges"]]
+        assert got == [(c.uscc, c.confidence) for c in e.candidates]
+        assert all(x["node"]["manufacturer"] is None or x["node"]["manufacturer"]["uscc"] == x["node"]["uscc"]
+                   for x in t["candidates"]["edges"])
+    assert api.data("analyst", q, {"f": "F-NOPE"})["trace"]["status"] == "unknown_finding"
+
+
+def test_the_analyses_over_http_answer_what_the_queries_answer(api, truth):
+    with _direct(api) as direct:
+        a, r = alignment(direct), reliability(direct)
+        p = priorities(direct, "NLRTM", "2015-01-01", "2016-12-31")
+        o = offenders(direct, None, None, None)
+    got = api.data("analyst", """{ alignment { overall { n agreement kappa passCompliant failNonCompliant }
+        groups(dimension: OFFICE, first: 100) { totalCount edges { node { value table { n kappa } } } } }
+        reliability { overall { verdict certified { checked nonCompliant low high } uncertified { checked } }
+        groups(dimension: CATEGORY) { edges { node { value certified { checked } } } } }
+        priorities(entryPoint: "nlrtm", since: "2015-01-01", until: "2016-12-31", first: 25) { totalCount edges { node { mrn score reasons } } }
+        repeatOffenders { findings attributed factories(first: 5) { totalCount edges { node { uscc registrations findings
+          byRiskLevel { key count } trend { direction } investigations { byStatus { key count } } afterMeasures } } }
+          exporters(first: 3) { edges { node { uscc findings } } } } }""")
+    ov = got["alignment"]["overall"]
+    assert (ov["n"], ov["agreement"], ov["kappa"]) == (a["overall"]["n"], a["overall"]["agreement"], a["overall"]["kappa"])
+    assert got["alignment"]["groups"]["totalCount"] == len(a["by"]["office"])
+    assert {e["node"]["value"]: e["node"]["table"]["n"] for e in got["alignment"]["groups"]["edges"]} == \
+        {k: v["n"] for k, v in a["by"]["office"].items()}
+    rel = got["reliability"]["overall"]
+    assert rel["verdict"] == r["overall"]["verdict"]
+    assert rel["certified"] == {"checked": r["overall"]["certified"]["checked"], "nonCompliant": r["overall"]["certified"]["non_compliant"],
+                                "low": r["overall"]["certified"]["low"], "high": r["overall"]["certified"]["high"]}
+    pr = got["priorities"]
+    assert pr["totalCount"] == len(p)
+    assert [(e["node"]["mrn"], e["node"]["score"], e["node"]["reasons"]) for e in pr["edges"]] == \
+        [(x["mrn"], x["score"], x["reasons"]) for x in p[:25]]
+    ro = got["repeatOffenders"]
+    assert (ro["findings"], ro["attributed"], ro["factories"]["totalCount"]) == (o["findings"], o["attributed"], len(o["factories"]))
+    assert [e["node"]["uscc"] for e in ro["factories"]["edges"]] == [f["uscc"] for f in o["factories"][:5]]
+    assert [e["node"]["findings"] for e in ro["exporters"]["edges"]] == [x["findings"] for x in o["exporters"][:3]]
+
+
+@pytest.mark.parametrize("bad,complaint", [('entryPoint: "XXXXX"', "Locode"), ('since: "2015-13-01"', "Date")])
+def test_bad_analysis_arguments_fail_validation_naming_the_type(api, bad, complaint):
+    args = {"entryPoint": '"NLRTM"', "since": '"2015-01-01"', "until": '"2015-03-31"'}
+    key = bad.split(":")[0]
+    args[key] = bad.split(":", 1)[1].strip()
+    r = api.post(api.tokens["analyst"], "{ priorities(%s) { totalCount } }" % ", ".join(f"{k}: {v}" for k, v in args.items()))
+    assert complaint in r.json()["errors"][0]["message"]
+
+
+def test_search_finds_companies_by_name_in_either_script(api, truth):
+    with _direct(api) as direct:
+        m = next(p | {"uscc": k} for (label, k), p in sorted(direct.dump().nodes.items())
+                 if label == "Manufacturer" and p.get("name_en") and p.get("name_zh"))
+    q = "query($t: String!) { search(text: $t, first: 50) { totalCount edges { node { kind uscc nameZh manufacturer { uscc } } } } }"
+    for text in (m["name_zh"][-6:], m["name_en"].split()[1].lower(), m["uscc"].lower()):
+        hits = api.data("partner", q, {"t": text})["search"]
+        assert m["uscc"] in [h["node"]["uscc"] for h in hits["edges"]], text
+    assert api.data("partner", q, {"t": "x"})["search"]["totalCount"] == 0
+
+
+# -- protection ---------------------------------------------------------------------------------------------
+def test_depth_alias_and_token_limits_refuse_a_document(api):
+    deep = "{ manufacturers(first: 1) { edges { node { products { edges { node { manufacturer { products { edges { node { manufacturer { products { edges { node { model } } } } } } } } } } } } } } }"
+    assert "exceeds maximum operation depth" in api.post(api.tokens["analyst"], deep).json()["errors"][0]["message"]
+    hidden = "fragment F on Query { " + " ".join(f"a{i}: __typename" for i in range(31)) + " } query { ...F }"
+    assert "aliases found" in api.post(api.tokens["analyst"], hidden).json()["errors"][0]["message"]
+    many = "{ " + " ".join("__typename" for _ in range(6000)) + " }"
+    assert "token" in api.post(api.tokens["analyst"], many).json()["errors"][0]["message"].lower()
+
+
+def test_a_request_body_over_the_limit_gets_413(api):
+    big = {"query": "{ __typename }", "variables": {"pad": "x" * 1_100_000}}
+    r = httpx.post(api.graphql, json=big, headers={"authorization": f"Bearer {api.tokens['analyst']}"})
+    assert r.status_code == 413 and "byte limit" in r.json()["errors"][0]["message"]
+    assert httpx.get(f"{api.url}/healthz").status_code == 200
+
+
+def test_every_request_is_audited_with_who_what_and_outcome(api):
+    api.post(None, "query Anonymous { __typename }")
+    api.post(api.tokens["partner"], "query Snoop($m: String!) { arrival(mrn: $m) { importerName } }", {"m": _arrival_with_importer(api)})
+    api.post(api.tokens["eu_authority"], "query Fine { __typename }")
+    time.sleep(0.2)
+    lines = [json.loads(x) for x in api.audit.read_text().splitlines()]
+    by_name = {x["name"]: x for x in lines if x.get("name")}
+    assert by_name["Snoop"]["outcome"] == "denied" and by_name["Snoop"]["role"] == "partner" and by_name["Snoop"]["org"] == "test partner"
+    assert by_name["Fine"]["outcome"] == "ok" and by_name["Fine"]["operation"] == "query"
+    assert any(x["outcome"].startswith("unauthorized") and x["token"] is None for x in lines)
+    assert all({"at", "token", "org", "role", "operation", "outcome", "status", "ms"} <= x.keys() for x in lines)

@@ -1,0 +1,120 @@
+"""Mutations over real HTTP, on both stores: each side sends what it may, by the loaders' rules,
+with an outcome per item; the rest is refused and nothing lands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.memory import MemoryStore
+from graph.store import Store
+from loaders.linkage import link
+from loaders.load import load
+from tests.conftest import _open_neo4j
+from tests.exchange import FACTORY, GTIN, VALID, write_all
+from tests.serving import serve
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def api(request, tmp_path):
+    """The hand-made graph of tests/exchange.py, without its investigation, served."""
+    folder = write_all(tmp_path / "in")
+    (folder / "cn-investigations.csv").unlink()
+    store: Store = MemoryStore(tmp_path / "store") if request.param == "embedded" else _open_neo4j(request.getfixturevalue("neo4j_server"))
+    assert load(store, [str(folder)]).rejected == 0
+    link(store, "2026-01-01T00:00:00+00:00")
+    env = {}
+    if request.param == "neo4j":
+        _, user, password = request.getfixturevalue("neo4j_server")
+        env = {"NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    served = serve(store, tmp_path, env=env)
+    yield served
+    served.stop()
+
+
+RECORD = """mutation($items: [InvestigationInput!]!) { recordInvestigations(items: $items) {
+  accepted rejected items { index key ok problems { field message } } } }"""
+INVESTIGATION = "query($f: String!) { investigation(findingId: $f) { status measures closedOn factory { uscc } finding { findingId } } }"
+
+
+def test_aqsiq_records_investigations_item_by_item(api):
+    good = {"findingId": "F-NL-1", "openedOn": "2015-03-01", "status": "measures_taken", "manufacturerUscc": FACTORY,
+            "measures": "=cmd|' /C calc'!A0", "rootCause": "paint supplier"}
+    bad_date = dict(good, closedOn="2015-02-01")  # before it was opened
+    unknown = dict(good, findingId="F-NOWHERE")
+    bad_status = dict(good, status="done")
+    out = api.data("cn_authority", RECORD, {"items": [good, bad_date, unknown, bad_status]})["recordInvestigations"]
+    assert (out["accepted"], out["rejected"]) == (1, 3)
+    items = {i["index"]: i for i in out["items"]}
+    assert items[0]["ok"] and items[0]["key"] == "F-NL-1"
+    assert [p["field"] for p in items[1]["problems"]] == ["closed_on"]
+    assert items[2]["problems"][0]["field"] == "finding_id" and "no finding F-NOWHERE" in items[2]["problems"][0]["message"]
+    assert items[3]["problems"][0]["field"] == "status" and "not one of" in items[3]["problems"][0]["message"]
+    got = api.data("cn_authority", INVESTIGATION, {"f": "F-NL-1"})["investigation"]
+    assert got["status"] == "measures_taken" and got["factory"]["uscc"] == FACTORY
+    assert got["measures"] == "=cmd|' /C calc'!A0"  # stored as the text it is
+    # what was recorded shows in repeat offenders
+    ro = api.data("analyst", "{ repeatOffenders { factories { edges { node { uscc measuresOn investigations { byStatus { key count } } } } } } }")
+    (node,) = [e["node"] for e in ro["repeatOffenders"]["factories"]["edges"]]
+    assert node["measuresOn"] == "2015-03-01" and node["investigations"]["byStatus"] == [{"key": "measures_taken", "count": 1}]
+
+
+def test_only_the_cn_authority_records_investigations_and_nothing_lands_otherwise(api):
+    item = {"findingId": "F-NL-1", "openedOn": "2015-03-01", "status": "open"}
+    for role in ("eu_authority", "analyst", "partner"):
+        out = api.gql(role, RECORD, {"items": [item]})
+        assert out["data"] is None or out["data"]["recordInvestigations"] is None
+        assert out["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "cn_authority" in out["errors"][0]["message"]
+    assert api.data("admin", INVESTIGATION, {"f": "F-NL-1"})["investigation"] is None
+    lines = [json.loads(x) for x in api.audit.read_text().splitlines()]
+    assert sum(x["outcome"] == "denied" and x["operation"] == "mutation" for x in lines) == 3
+
+
+REPORT = """mutation($items: [FindingInput!]!) { reportFindings(items: $items) { accepted rejected
+  items { index ok problems { field message } } } }"""
+
+
+def test_an_eu_finding_reported_through_the_api_is_linked_and_traceable(api):
+    finding = {"findingId": "F-DE-77", "foundOn": "2015-06-01", "notifyingCountry": "DE", "productName": "Plush toy",
+               "category": "Toys", "hazard": "choking", "riskLevel": "serious", "gtin": GTIN}
+    hostile = dict(finding, findingId="F-DE-78", gtin="6901234567890", notifyingCountry="XX", riskLevel="extreme")
+    out = api.data("eu_authority", REPORT, {"items": [finding, hostile, finding]})["reportFindings"]
+    assert (out["accepted"], out["rejected"]) == (1, 2)
+    assert {p["field"] for p in out["items"][1]["problems"]} == {"gtin", "notifying_country", "risk_level"}
+    assert "repeats the key F-DE-77" in out["items"][2]["problems"][0]["message"]
+    t = api.data("cn_authority", "{ trace(findingId: \"F-DE-77\") { status candidates { edges { node { uscc } } } } }")["trace"]
+    assert t["status"] == "traced" and t["candidates"]["edges"][0]["node"]["uscc"] == FACTORY
+    denied = api.gql("cn_authority", REPORT, {"items": [dict(finding, findingId="F-DE-79")]})
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert api.data("admin", "{ finding(findingId: \"F-DE-79\") { findingId } }")["finding"] is None
+
+
+def test_ciq_shares_certificates_and_they_cover_the_shipment(api):
+    q = """mutation($items: [CertificateInput!]!) { shareCertificates(items: $items) { accepted rejected items { ok problems { field } } } }"""
+    cert = {"certificateNo": "ST2015000099", "declarationNo": VALID["cn-shipments"]["declaration_no"], "issuer": "Shantou CIQ",
+            "issuedOn": "2015-01-06", "result": "pass", "standards": ["EN 71-1", "EN 71-2"]}
+    out = api.data("cn_authority", q, {"items": [cert, dict(cert, certificateNo="X", issuedOn="yesterday")]})["shareCertificates"]
+    assert (out["accepted"], out["rejected"]) == (1, 1) and out["items"][1]["problems"] == [{"field": "issued_on"}]
+    got = api.data("analyst", "query($d: String!) { shipment(declarationNo: $d) { certificates { totalCount edges { node { certificateNo standards } } } } }",
+                   {"d": cert["declarationNo"]})
+    assert {e["node"]["certificateNo"] for e in got["shipment"]["certificates"]["edges"]} == {"ST2015000001", "ST2015000099"}
+    src = api.data("admin", "{ certificate(certificateNo: \"ST2015000099\") { certificateNo } }")
+    assert src["certificate"]["certificateNo"] == "ST2015000099"
+
+
+def test_too_many_items_in_one_request_are_refused_whole(api):
+    item = {"findingId": "F-NL-1", "openedOn": "2015-03-01", "status": "open"}
+    out = api.gql("cn_authority", RECORD, {"items": [item] * 501})
+    assert "at most 500" in out["errors"][0]["message"]
+    assert api.data("admin", INVESTIGATION, {"f": "F-NL-1"})["investigation"] is None
+
+
+def test_what_the_api_wrote_survives_a_restart(api, tmp_path):
+    item = {"findingId": "F-NL-1", "openedOn": "2015-03-01", "status": "investigating"}
+    assert api.data("cn_authority", RECORD, {"items": [item]})["recordInvestigations"]["accepted"] == 1
+    api.stop()
+    if api.kind == "embedded":
+        with MemoryStore(api.location, readonly=True) as s:
+            props = s.graph.nodes["Investigation:F-NL-1"]
+            assert props["status"] == "investigating" and "cn:api:test cn_authority" in props["_src"]
