@@ -6,14 +6,18 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 DEMO_STORE ?= tracegraph-data
 DEMO_SHIPMENTS ?= 5000
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
 
-.PHONY: help venv demo test test-embedded schema neo4j-start neo4j-stop bench lint clean
+.PHONY: help venv demo test test-embedded schema neo4j-start neo4j-stop bench bench-api lint clean
 
 help:
-	@echo "make demo          generate demo data, load it into the embedded store, print its stats"
+	@echo "make demo          generate demo data, load it into the embedded store, serve it (GraphiQL on :8000) with a token"
 	@echo "make test          run all tests (starts a Neo4j server unless NEO4J_URI is set)"
 	@echo "make neo4j-start   start Neo4j in the background (bolt://127.0.0.1:7687); make neo4j-stop stops it"
 	@echo "make bench         run the load benchmark (BENCH_SIZES=100000,1000000)"
+	@echo "make bench-api     requests/s of the API beside a bare Starlette floor (needs wrk)"
+	@echo "make schema        write schema.graphql from the code (a test checks it is current)"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,8 +29,18 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/tracegraph generate --shipments $(DEMO_SHIPMENTS) --seed 7 $(DEMO_DIR)
-	$(BIN)/tracegraph --store $(DEMO_STORE) load $(DEMO_DIR)
+	$(BIN)/tracegraph --store $(DEMO_STORE) load -q $(DEMO_DIR)
 	$(BIN)/tracegraph --store $(DEMO_STORE) stats
+	@$(BIN)/tracegraph --store $(DEMO_STORE) token create --org demo --role admin | tail -1 > $(DEMO_STORE)/demo-token
+	@echo
+	@echo "GraphiQL: http://$(DEMO_HOST):$(DEMO_PORT)/graphql  (Ctrl-C stops the service)"
+	@echo "In GraphiQL's Headers tab paste:"
+	@echo '  {"Authorization": "Bearer '"$$(cat $(DEMO_STORE)/demo-token)"'"}'
+	@echo "From a shell:"
+	@echo "  curl -s http://$(DEMO_HOST):$(DEMO_PORT)/graphql -H 'Authorization: Bearer $$(cat $(DEMO_STORE)/demo-token)' -H 'Content-Type: application/json' -d '{\"query\": \"{ repeatOffenders { factories(first: 3) { edges { node { uscc nameEn findings } } } } }\"}'"
+	@echo "token (admin, organisation 'demo'):"
+	@cat $(DEMO_STORE)/demo-token
+	$(BIN)/tracegraph --store $(DEMO_STORE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # With NEO4J_URI set, tests use that server; otherwise a throwaway one is started and stopped.
 test: $(STAMP)
@@ -52,6 +66,9 @@ neo4j-stop:
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py
+
+bench-api: $(STAMP)
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) $(DEMO_STORE) .neo4j deploy/neo4j/target

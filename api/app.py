@@ -30,7 +30,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
+from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
                                    SchemaExtension, ValidationCache)
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
@@ -86,6 +86,10 @@ class Schema(strawberry.Schema):
 
 
 def make_schema(limits: Limits = Limits()) -> strawberry.Schema:
+    # The depth and alias rules are made once: the validation cache is keyed by the rule classes,
+    # and a limiter built per request would make new ones each time (and never hit the cache).
+    rules = (QueryDepthLimiter(max_depth=limits.max_depth).validation_rules
+             + MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -94,8 +98,7 @@ def make_schema(limits: Limits = Limits()) -> strawberry.Schema:
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: AddValidationRules(rules),
             Observe,
             lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error (logged on the server)"),
         ],

@@ -113,6 +113,7 @@ class TokenBook:
 
     def _save_one(self, rec: TokenRecord) -> None:
         if self.path is None:
+            self.store.write("CREATE CONSTRAINT api_token_id IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.id IS UNIQUE")  # type: ignore[union-attr]
             self.store.write("MERGE (t:ApiToken {id: $id}) SET t += $p", id=rec.id, p=asdict(rec))  # type: ignore[union-attr]
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +168,10 @@ class TokenBook:
     def check(self, token: str) -> Principal:
         token_id, secret = _split(token)
         rec = self._fresh().get(token_id)
+        if rec is None and self.path is None:  # Neo4j: a token issued since the last read
+            rows = self.store.read("MATCH (t:ApiToken {id: $id}) RETURN properties(t) AS p", id=token_id)  # type: ignore[union-attr]
+            if rows:
+                rec = TokenRecord(**{k: rows[0]["p"].get(k) for k in TokenRecord.__dataclass_fields__})
         if rec is None or not hmac.compare_digest(rec.digest, _digest(secret)):
             raise AuthError("unknown token")
         if rec.revoked_at:

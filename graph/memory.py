@@ -25,7 +25,7 @@ from sys import intern
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import networkx as nx
 
@@ -42,6 +42,8 @@ from graph.model import (
     Stats,
     split_id,
 )
+
+T = TypeVar("T")
 
 FORMAT = 1
 SNAPSHOT = "graph.pickle"
@@ -106,6 +108,7 @@ class MemoryStore:
         self.seq = 0
         self.graph: nx.DiGraph = nx.DiGraph()
         self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
+        self._memo: dict[str, Any] = {}  # what queries derived from the graph, dropped by writes
         self._read()
         self._committed_nodes = self.graph.number_of_nodes()
 
@@ -257,7 +260,7 @@ class MemoryStore:
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
         records = list(records)
-        self._by_label = None
+        self._forget()
         result = self._apply(records, source)
         # The graph holds no reference cycles: keep the collector from scanning it again and again.
         gc.freeze()
@@ -374,6 +377,7 @@ class MemoryStore:
         """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
+        self._forget()
         self._set_links(rel_type, starts, links, at)
         rows = [(l.type, l.start, l.end, l.method, l.score, l.evidence) for l in links]
         self._pending_rows += len(rows) + len(starts)
@@ -401,6 +405,16 @@ class MemoryStore:
             pred[b][a] = data
 
     # -- reading ------------------------------------------------------------------------------------
+    def _forget(self) -> None:
+        self._by_label = None
+        self._memo = {}
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the next write: an index a query derives from the graph."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]  # type: ignore[no-any-return]
+
     def ids(self, label: str) -> list[str]:
         """The ids of every node of ``label``, sorted (an index built by one pass, kept until a write)."""
         if self._by_label is None:

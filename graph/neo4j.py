@@ -293,7 +293,7 @@ class Neo4jStore:
 
         nodes = {
             (r["l"], r["k"]): clean(r["p"])
-            for r in self.read("MATCH (n) RETURN labels(n)[0] AS l, n.key AS k, properties(n) AS p")
+            for r in self.read("MATCH (n) WHERE NOT n:ApiToken RETURN labels(n)[0] AS l, n.key AS k, properties(n) AS p")
         }
         edges = {
             (r["t"], (r["a"], r["ak"]), (r["b"], r["bk"])): clean(r["p"])

@@ -156,26 +156,42 @@ def trace_evidence_nx(store: MemoryStore, finding_id: str) -> dict[str, Any] | N
     return row
 
 
+def _findings_by_factory(store: MemoryStore) -> dict[str, list[str]]:
+    """Every factory's findings by the three paths of :data:`FACTORY_CYPHER`, walked back from the
+    findings (few) rather than forward from a factory (through all its shipments)."""
+    found: dict[str, set[str]] = {}
+
+    def add(mid: str, fid: str) -> None:
+        found.setdefault(_key(mid), set()).add(_key(fid))
+
+    for fid in store.ids("Finding"):
+        for pid in store.out(fid, "MATCHES_PRODUCT"):
+            for mid in store.out(pid, "MADE_BY"):
+                add(mid, fid)
+        for aid in store.out(fid, "CONCERNS"):
+            for sid in store.out(aid, "SAME_CONSIGNMENT"):
+                for lid in store.into(sid, "LINE_OF"):
+                    for pid in store.out(lid, "OF_PRODUCT"):
+                        for mid in store.out(pid, "MADE_BY"):
+                            add(mid, fid)
+        for iid in store.into(fid, "INVESTIGATES"):
+            for mid in store.out(iid, "CONCERNS_FACTORY"):
+                add(mid, fid)
+    return {u: sorted(f) for u, f in found.items()}
+
+
 def factories_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
     """The same rows as :data:`FACTORY_CYPHER`: names, and every finding that reaches the factory."""
     nodes = store.graph._node  # noqa: SLF001
+    by_factory = store.memo("findings_by_factory", lambda: _findings_by_factory(store))
     rows = []
     for u in usccs:
         mid = f"Manufacturer:{u}"
         if mid not in nodes:
             continue
-        found: list[str] = []
-        for pid in store.into(mid, "MADE_BY"):
-            found += [_key(f) for f in store.into(pid, "MATCHES_PRODUCT")]
-            for lid in store.into(pid, "OF_PRODUCT"):
-                for sid in store.out(lid, "LINE_OF"):
-                    for aid in store.into(sid, "SAME_CONSIGNMENT"):
-                        found += [_key(f) for f in store.into(aid, "CONCERNS")]
-        for iid in store.into(mid, "CONCERNS_FACTORY"):
-            found += [_key(f) for f in store.out(iid, "INVESTIGATES")]
         twins = sorted({_key(t) for t in store.out(mid, "SAME_AS")} | {_key(t) for t in store.into(mid, "SAME_AS")})
         rows.append({"uscc": u, "name_zh": nodes[mid].get("name_zh"), "name_en": nodes[mid].get("name_en"),
-                     "findings": found, "same_as": twins})
+                     "findings": list(by_factory.get(u, ())), "same_as": twins})
     return rows
 
 
