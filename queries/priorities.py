@@ -1,86 +1,236 @@
 """Which arriving consignments to inspect first: each arrival scored by its risk of non-compliance.
 
 ``priorities(store, entry_point, since, until)`` scores every arrival at ``entry_point`` in the
-window. What it learns from is only what was known before each arrival: EU checks inspected
-before its arrival date. Each signal is a rate shrunk towards the base rate (a beta-binomial
-posterior mean with ``PRIOR_WEIGHT`` pseudo-checks), so a factory checked once is not judged on
-that one check:
+window, learning only from what was known before it arrived: EU checks made before its arrival
+date, and CIQ certificates issued in the months before its arrival month.
 
-* the certificate: none, or a passing one from a CIQ office whose certified consignments were
-  found non-compliant at such a rate;
-* the factories and the exporter, by their earlier checks;
-* the product categories, by theirs.
+The model follows how unsafe goods arise: from the factories that made them.
 
-The score multiplies the base rate by each signal's ratio to it (naive-Bayes style), capped at 1,
-and lists the reasons, strongest first.
+* **Each factory's unsafe rate** is estimated from both sides' evidence, shrunk towards the base
+  rate with ``PRIOR_WEIGHT`` pseudo-observations (a beta-binomial posterior mean), so a factory
+  seen once is not judged on it alone:
+  EU checks of consignments carrying its goods (non-compliant / checked), and CIQ certificates of
+  its shipments (failed / issued), a failure counting as ``1 / sensitivity`` unsafe shipments,
+  where *sensitivity* is how often CIQ failed what the EU later found non-compliant.
+* **The consignment's risk** is the chance that at least one of its factories' goods is unsafe,
+  ``1 − Π(1 − rate)``. An arrival that no CN shipment matches falls back on its exporter's and
+  its category's EU record, else the base rate.
+* **Its own certificate** then updates that risk by Bayes' rule: a pass from an office that
+  catches a share *s* of unsafe goods leaves ``risk·(1−s) / (1 − risk·s)``; a failure raises it.
+  No certificate leaves it as it is (and says so).
+
+Reasons list each signal with its counts, strongest first. The EU history is read per arrival
+date; the CIQ history in months (certificates of the arrival's own month are not used yet), so
+both stores can aggregate it where the data is.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from graph.memory import MemoryStore
 from graph.store import Store
 from queries.schemes import consignments
 
-PRIOR_WEIGHT = 10.0  # pseudo-checks at the base rate behind every shrunk rate
+PRIOR_WEIGHT = 10.0  # pseudo-observations behind a shrunk rate, until the data can say how many
+
+# CIQ certificates per factory and month: issued, failed.
+CN_HISTORY_CYPHER = """
+MATCH (c:Certificate)-[:COVERS]->(s:Shipment)
+WHERE c.issued_on IS NOT NULL AND c.issued_on < $until
+CALL (s) {
+  MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
+  RETURN collect(DISTINCT p.manufacturer_uscc) AS factories
+}
+UNWIND factories AS factory
+WITH factory, substring(c.issued_on, 0, 7) AS month, c.result AS result
+RETURN factory, month, count(*) AS issued, sum(CASE WHEN result = 'fail' THEN 1 ELSE 0 END) AS failed
+"""
+
+
+def _cn_history_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    nodes = store.graph._node  # noqa: SLF001
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for cid in store.ids("Certificate"):
+        c = nodes[cid]
+        if "issued_on" not in c:
+            continue
+        for sid in store.out(cid, "COVERS"):
+            factories = {nodes[p].get("manufacturer_uscc") for line in store.into(sid, "LINE_OF")
+                         for p in store.out(line, "OF_PRODUCT")} - {None}
+            for f in factories:
+                n = counts[(f, c["issued_on"][:7])]
+                n[0] += 1
+                n[1] += c.get("result") == "fail"
+    return [{"factory": f, "month": m, "issued": n[0], "failed": n[1]} for (f, m), n in counts.items()]
+
+
+def cn_history(store: Store, until: str) -> list[dict[str, Any]]:
+    """CIQ certificates issued before ``until``, counted per factory and month (issued, failed)."""
+    if isinstance(store, MemoryStore):
+        rows = store.memo("cn_history", lambda: _cn_history_nx(store))
+        # months wholly or partly before ``until``; the caller uses only months before each arrival's
+        return [r for r in rows if r["month"] <= until[:7]]
+    return [r.data() for r in store.read(CN_HISTORY_CYPHER, until=until)]  # type: ignore[attr-defined]
 
 
 @dataclass
 class _Count:
-    checked: int = 0
-    bad: int = 0
+    n: int = 0
+    bad: float = 0.0
 
     def shrunk(self, base: float) -> float:
-        return (self.bad + PRIOR_WEIGHT * base) / (self.checked + PRIOR_WEIGHT)
+        return (self.bad + PRIOR_WEIGHT * base) / (self.n + PRIOR_WEIGHT)
 
 
-def _signals(r: dict[str, Any]) -> dict[str, list[str]]:
-    cert = "pass" if r["results"] and "fail" not in r["results"] else ("fail" if r["results"] else "none")
-    return {
-        "certificate": [f"office:{o}" for o in r["offices"]] if cert == "pass" else [f"certificate:{cert}"],
-        "factory": r["factories"],
-        "exporter": [r["exporter"]] if r["exporter"] else [],
-        "category": r["categories"],
-    }
+def _cert(r: dict[str, Any]) -> str:
+    return "pass" if r["results"] and "fail" not in r["results"] else ("fail" if r["results"] else "none")
+
+
+class _Evidence:
+    """What was known at some date: EU checks so far, and CIQ certificates of earlier months."""
+
+    def __init__(self, cn_rows: list[dict[str, Any]]) -> None:
+        self.eu_total = _Count()
+        self.eu: dict[str, dict[str, _Count]] = defaultdict(lambda: defaultdict(_Count))  # kind -> key -> count
+        # sensitivity: of EU-non-compliant consignments with a certificate, how many CIQ failed;
+        # false alarms: of EU-compliant ones, how many CIQ failed (overall, and per office)
+        self.caught: dict[str, _Count] = defaultdict(_Count)
+        self.alarms: dict[str, _Count] = defaultdict(_Count)
+        self.cn_total = _Count()
+        self.cn: dict[str, _Count] = defaultdict(_Count)
+        self._cn_months = sorted({r["month"] for r in cn_rows})
+        self._cn_by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in cn_rows:
+            self._cn_by_month[r["month"]].append(r)
+        self._cn_next = 0
+        self.prior = PRIOR_WEIGHT
+
+    def add_check(self, h: dict[str, Any]) -> None:
+        bad = "non_compliant" in h["outcomes"]
+        self.eu_total.n += 1
+        self.eu_total.bad += bad
+        for kind, keys in (("factory", h["factories"]), ("exporter", [h["exporter"]] if h["exporter"] else []),
+                           ("category", h["categories"])):
+            for k in keys:
+                self.eu[kind][k].n += 1
+                self.eu[kind][k].bad += bad
+        cert = _cert(h)
+        if cert != "none":
+            for office in ["*"] + h["offices"]:
+                c = self.caught[office] if bad else self.alarms[office]
+                c.n += 1
+                c.bad += cert == "fail"
+
+    def add_months_before(self, month: str) -> None:
+        while self._cn_next < len(self._cn_months) and self._cn_months[self._cn_next] < month:
+            for r in self._cn_by_month[self._cn_months[self._cn_next]]:
+                self.cn_total.n += r["issued"]
+                self.cn_total.bad += r["failed"]
+                self.cn[r["factory"]].n += r["issued"]
+                self.cn[r["factory"]].bad += r["failed"]
+            self._cn_next += 1
+
+    # -- estimates ----------------------------------------------------------------------------------
+    @property
+    def base(self) -> float:
+        return (self.eu_total.bad + 1) / (self.eu_total.n + 2)  # Laplace: before any check, an even chance
+
+    def sensitivity(self, office: str = "*") -> float:
+        overall = (self.caught["*"].bad + 1) / (self.caught["*"].n + 2)
+        return overall if office == "*" else self.caught[office].shrunk(overall)
+
+    def false_alarms(self, office: str = "*") -> float:
+        overall = (self.alarms["*"].bad + 1) / (self.alarms["*"].n + 2)
+        return overall if office == "*" else self.alarms[office].shrunk(overall)
+
+    def _pooled(self, uscc: str) -> tuple[float, int]:
+        """A factory's unsafe shipments (EU non-compliant, plus CIQ failures over sensitivity) and trials."""
+        eu, cn = self.eu["factory"][uscc], self.cn[uscc]
+        return eu.bad + cn.bad / max(self.sensitivity(), 0.05), eu.n + cn.n
+
+    def fit_prior(self) -> None:
+        """How many pseudo-observations a factory's rate is shrunk with: from how much factories'
+        CIQ failure rates differ beyond chance (beta-binomial, method of moments: empirical Bayes)
+        in what is known. Scaling failures to unsafe shipments scales rates, not the trials."""
+        counts = [(c.bad, c.n) for c in self.cn.values() if c.n > 0]
+        self.prior = PRIOR_WEIGHT
+        total_x, total_n = sum(x for x, _ in counts), sum(n for _, n in counts)
+        if len(counts) < 20 or not 0 < total_x < total_n:
+            return
+        m = total_x / total_n
+        observed = sum(n * (x / n - m) ** 2 for x, n in counts) / total_n  # trial-weighted variance of the rates
+        chance = m * (1 - m) * len(counts) / total_n  # what binomial noise alone gives
+        between = observed - chance
+        self.prior = 1000.0 if between <= 0 else min(max(m * (1 - m) / between - 1, 1.0), 1000.0)
+
+    def factory_rate(self, uscc: str) -> tuple[float, str]:
+        eu, cn = self.eu["factory"][uscc], self.cn[uscc]
+        x, n = self._pooled(uscc)
+        rate = (x + self.prior * self.base) / (n + self.prior)
+        rate = min(rate, 0.99)
+        return rate, (f"factory {uscc}: {int(eu.bad)} of {eu.n} EU checks non-compliant, {int(cn.bad)} of {cn.n} CIQ "
+                      f"certificates failed; unsafe rate {rate:.3f} against {self.base:.3f}")
 
 
 def priorities(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     """Arrivals at ``entry_point`` from ``since`` to ``until`` (ISO dates), riskiest first."""
-    rows = consignments(store, checked_only=False)
-    history = sorted((r for r in rows if r["checked_on"] and r["outcomes"]), key=lambda r: r["checked_on"])
-    window = sorted((r for r in rows if r["entry_point"] == entry_point and since <= r["arrived_on"] <= until),
-                    key=lambda r: (r["arrived_on"], r["arrival"]))
-    counts: dict[str, dict[str, _Count]] = defaultdict(lambda: defaultdict(_Count))
-    total = _Count()
-    known = 0
+    history = sorted((r for r in consignments(store) if r["checked_on"] and r["outcomes"] and r["checked_on"] < until),
+                     key=lambda r: (r["checked_on"], r["arrival"]))
+    window = sorted(consignments(store, entry_point, since, until), key=lambda r: (r["arrived_on"], r["arrival"]))
+    known = _Evidence(cn_history(store, until))
+    checked_on = [h["checked_on"] for h in history]
+    done = 0
     out = []
-    for r in window:
-        while known < len(history) and history[known]["checked_on"] < r["arrived_on"]:
-            h = history[known]
-            bad = "non_compliant" in h["outcomes"]
-            total.checked += 1
-            total.bad += bad
-            for kind, keys in _signals(h).items():
-                for k in keys:
-                    counts[kind][k].checked += 1
-                    counts[kind][k].bad += bad
-            known += 1
-        base = (total.bad + 1) / (total.checked + 2)  # Laplace: before any check, an even chance
-        score, reasons = base, []
-        for kind, keys in _signals(r).items():
-            if not keys:
-                continue
-            # Several factories or categories in one consignment: the riskiest one speaks for it.
-            key, rate = max(((k, counts[kind][k].shrunk(base)) for k in keys), key=lambda t: (t[1], t[0]))
-            ratio = rate / base
-            score *= ratio
-            c = counts[kind][key]
-            reasons.append((abs(ratio - 1), f"{kind} {key.split(':', 1)[-1]}: {c.bad} of {c.checked} earlier checks "
-                                            f"non-compliant, rate {rate:.3f} against {base:.3f}"))
+    for i, r in enumerate(window):
+        # its own certificates, as far as they were issued by the day it arrived
+        own = [c for c in r["certificates"] if c[0] <= r["arrived_on"]]
+        r = dict(r, results=[c[1] for c in own], offices=sorted({c[2] for c in own if c[2]}))
+        upto = bisect_left(checked_on, r["arrived_on"])  # checks made before the arrival date
+        for h in history[done:upto]:
+            known.add_check(h)
+        done = max(done, upto)
+        known.add_months_before(r["arrived_on"][:7])
+        if i == 0:
+            known.fit_prior()  # once, from what was known when the window opened
+        base = known.base
+        reasons: list[tuple[float, str]] = []
+        if r["factories"]:
+            rates = [known.factory_rate(f) for f in r["factories"]]
+            safe = 1.0
+            for rate, text in rates:
+                safe *= 1 - rate
+                reasons.append((abs(rate / base - 1), text))
+            risk = 1 - safe
+        else:
+            risk = base
+            for kind, keys in (("exporter", [r["exporter"]] if r["exporter"] else []), ("category", r["categories"])):
+                if keys:
+                    key, rate = max(((k, known.eu[kind][k].shrunk(base)) for k in keys), key=lambda t: (t[1], t[0]))
+                    c = known.eu[kind][key]
+                    risk = max(risk, rate) if kind == "exporter" or risk == base else risk
+                    reasons.append((abs(rate / base - 1), f"{kind} {key}: {int(c.bad)} of {c.n} earlier EU checks "
+                                                          f"non-compliant, rate {rate:.3f} against {base:.3f}"))
+        cert = _cert(r)
+        if cert == "pass":
+            s = min(max(known.sensitivity(office) for office in r["offices"]), 0.99)
+            before = risk
+            risk = risk * (1 - s) / (1 - risk * s)
+            reasons.append((abs(risk / before - 1), f"passing CIQ certificate from {', '.join(r['offices'])}, which failed "
+                                                    f"{s:.0%} of what the EU later found non-compliant"))
+        elif cert == "fail":
+            s = max(known.sensitivity(office) for office in r["offices"])
+            f = max(min(known.false_alarms(office) for office in r["offices"]), 1e-3)
+            before = risk
+            risk = risk * s / (risk * s + (1 - risk) * f)
+            reasons.append((abs(risk / before - 1), f"CIQ certificate FAILED by {', '.join(r['offices'])}"))
+        else:
+            reasons.append((0.5, "no CIQ certificate: China did not inspect this consignment"))
         if r["shipment"] is None:
-            reasons.append((0.0, "no CN export shipment found for this arrival"))
-        out.append({"mrn": r["arrival"], "arrived_on": r["arrived_on"], "score": round(min(score, 1.0), 4),
+            reasons.append((0.0, "no CN export shipment found for this arrival: its factories are unknown"))
+        out.append({"mrn": r["arrival"], "arrived_on": r["arrived_on"], "score": round(min(risk, 1.0), 4),
                     "reasons": [text for _, text in sorted(reasons, key=lambda t: -t[0])]})
     return sorted(out, key=lambda x: (-x["score"], x["mrn"]))

@@ -13,7 +13,9 @@ arithmetic is shared.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
@@ -22,14 +24,22 @@ from scipy.stats import binomtest
 from graph.memory import MemoryStore
 from graph.store import Store
 
-CONSIGNMENTS_CYPHER = """
-MATCH (a:Arrival) WHERE a.arrived_on IS NOT NULL AND (NOT $checked_only OR EXISTS { (a)<-[:CHECKED]-(:Inspection) })
+# Which arrivals: those EU-checked (from the inspections, far fewer than arrivals), or those of an
+# entry point in a window. The text is chosen here, never taken from a request.
+_CHECKED = """
+MATCH (:Inspection)-[:CHECKED]->(a:Arrival) WITH DISTINCT a WHERE a.arrived_on IS NOT NULL
+"""
+_WINDOW = """
+MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
+"""
+_ROW = """
 OPTIONAL MATCH (a)<-[:CHECKED]-(i:Inspection)
 WITH a, collect(i.outcome) AS outcomes, min(i.inspected_on) AS checked_on
 OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
 CALL (s) {
   OPTIONAL MATCH (s)<-[:COVERS]-(c:Certificate)
   RETURN collect(c.result) AS results, collect(DISTINCT c.issuer) AS offices,
+         collect(CASE WHEN c IS NULL THEN NULL ELSE [coalesce(c.issued_on, ''), c.result, c.issuer] END) AS certificates,
          reduce(acc = [], x IN collect(coalesce(c.standards, [])) | acc + x) AS standards
 }
 CALL (s) {
@@ -42,26 +52,38 @@ CALL (a) {
   RETURN collect(DISTINCT f.hazard) AS hazards
 }
 RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_point, checked_on, s.key AS shipment,
-       outcomes, results, offices, standards, categories, factories, x.key AS exporter, hazards
+       outcomes, results, offices, certificates, standards, categories, factories, x.key AS exporter, hazards
 """
+CHECKED_CONSIGNMENTS_CYPHER = _CHECKED + _ROW
+WINDOW_CONSIGNMENTS_CYPHER = _WINDOW + _ROW
 
 
-def consignments_nx(store: MemoryStore, checked_only: bool = True) -> list[dict[str, Any]]:
-    """The rows of :data:`CONSIGNMENTS_CYPHER`, walked in the embedded graph."""
+def _arrivals_by_date(store: MemoryStore) -> tuple[list[str], list[str]]:
+    nodes = store.graph._node  # noqa: SLF001
+    pairs = sorted((nodes[a]["arrived_on"], a) for a in store.ids("Arrival") if "arrived_on" in nodes[a])
+    return [d for d, _ in pairs], [a for _, a in pairs]
+
+
+def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
+    """The rows of :data:`CHECKED_CONSIGNMENTS_CYPHER` (or, with ``window`` = (entry point, since,
+    until), of :data:`WINDOW_CONSIGNMENTS_CYPHER`), walked in the embedded graph."""
     nodes, into, out = store.graph._node, store.into, store.out  # noqa: SLF001
-
+    if window is None:
+        arrivals = sorted({a for i in store.ids("Inspection") for a in out(i, "CHECKED") if "arrived_on" in nodes[a]})
+    else:
+        entry_point, since, until = window
+        days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
+        arrivals = [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
     rows = []
-    for aid, a in nodes.items():
-        if not aid.startswith("Arrival:") or "arrived_on" not in a:
-            continue
+    for aid in arrivals:
+        a = nodes[aid]
         checks = into(aid, "CHECKED")
-        if checked_only and not checks:
-            continue
         row: dict[str, Any] = {
             "arrival": aid[8:], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
             "checked_on": min((nodes[i]["inspected_on"] for i in checks if "inspected_on" in nodes[i]), default=None),
             "shipment": None,
-            "outcomes": [nodes[i].get("outcome") for i in checks], "results": [], "offices": [], "standards": [],
+            "outcomes": [nodes[i].get("outcome") for i in checks], "results": [], "offices": [], "certificates": [],
+            "standards": [],
             "categories": [], "factories": [], "exporter": None,
             "hazards": sorted({nodes[f].get("hazard") for f in into(aid, "CONCERNS")} - {None}),
         }
@@ -71,6 +93,7 @@ def consignments_nx(store: MemoryStore, checked_only: bool = True) -> list[dict[
                 c = nodes[cid]
                 row["results"].append(c.get("result"))
                 row["offices"].append(c.get("issuer"))
+                row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
                 row["standards"] += list(c.get("standards", ()))
             for lid in into(sid, "LINE_OF"):
                 for pid in out(lid, "OF_PRODUCT"):
@@ -81,18 +104,24 @@ def consignments_nx(store: MemoryStore, checked_only: bool = True) -> list[dict[
     return rows
 
 
-def consignments(store: Store, checked_only: bool = True) -> list[dict[str, Any]]:
-    """One row per EU-checked arrival (every arrival, without ``checked_only``), with what the CN
-    side knows of the same consignment."""
+def consignments(store: Store, entry_point: str | None = None, since: str | None = None,
+                 until: str | None = None) -> list[dict[str, Any]]:
+    """One row per EU-checked arrival, with what the CN side knows of the same consignment; or,
+    given an entry point and a window (ISO dates), one per arrival there then, checked or not."""
+    window = (entry_point, since or "", until or "\uffff") if entry_point else None
     if isinstance(store, MemoryStore):
-        rows = consignments_nx(store, checked_only)
+        rows = consignments_nx(store, window)  # type: ignore[arg-type]
+    elif window is None:
+        rows = [r.data() for r in store.read(CHECKED_CONSIGNMENTS_CYPHER)]  # type: ignore[attr-defined]
     else:
-        rows = [r.data() for r in store.read(CONSIGNMENTS_CYPHER, checked_only=checked_only)]  # type: ignore[attr-defined]
+        rows = [r.data() for r in store.read(WINDOW_CONSIGNMENTS_CYPHER, entry_point=window[0], since=window[1],  # type: ignore[attr-defined]
+                                             until=window[2])]
     for r in rows:  # the same value sets from both stores, whatever order they came in
         for k in ("offices", "standards", "categories", "factories", "hazards"):
             r[k] = sorted({v for v in r[k] if v})
         r["results"] = sorted(v for v in r["results"] if v)
         r["outcomes"] = sorted(v for v in r["outcomes"] if v)
+        r["certificates"] = sorted(list(c) for c in r["certificates"] if c)
     return sorted(rows, key=lambda r: r["arrival"])
 
 
@@ -169,9 +198,16 @@ class Rate:
     def to_dict(self) -> dict[str, Any]:
         if not self.checked:
             return {"checked": 0, "non_compliant": 0, "rate": None, "low": None, "high": None}
-        ci = binomtest(self.non_compliant, self.checked).proportion_ci(confidence_level=0.95, method="wilson")
+        low, high = wilson(self.non_compliant, self.checked)
         return {"checked": self.checked, "non_compliant": self.non_compliant,
-                "rate": round(self.non_compliant / self.checked, 4), "low": round(ci.low, 4), "high": round(ci.high, 4)}
+                "rate": round(self.non_compliant / self.checked, 4), "low": low, "high": high}
+
+
+@lru_cache(maxsize=65536)
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson 95 % interval of k in n, from scipy (kept: thousands of groups share few (k, n))."""
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return round(ci.low, 4), round(ci.high, 4)
 
 
 def _verdict(certified: dict[str, Any], uncertified: dict[str, Any]) -> str:

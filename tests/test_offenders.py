@@ -7,6 +7,9 @@ import pytest
 from loaders.linkage import link
 from loaders.load import load
 from queries.offenders import _trend, offenders
+from queries.nodes import search
+from queries.priorities import priorities
+from queries.schemes import alignment, consignments, reliability
 from queries.trace import trace
 from tests.exchange import EXPORTER, FACTORY, FACTORY2, GTIN, VALID, make_gtin, make_uscc, write_all, write_csv
 
@@ -100,14 +103,20 @@ def test_trend_needs_a_significant_split():
 
 
 @pytest.mark.neo4j
-def test_both_stores_rank_the_same_offenders(store_factory, demo_dir):
-    results = []
+def test_both_stores_answer_every_analysis_alike(store_factory, demo_dir):
+    """Offenders, alignment, reliability, priorities and search on generated data, on both stores."""
+    results, analyses = [], []
     for kind in ("embedded", "neo4j"):
         s = store_factory(kind, f"off-{kind}")
         assert load(s, [str(demo_dir)]).rejected == 0
         link(s, "2026-01-01T00:00:00+00:00")
         results.append(offenders(s, limit=50))
+        analyses.append((alignment(s), reliability(s), priorities(s, "NLRTM", "2014-01-01", "2016-12-31"),
+                         consignments(s, "NLRTM", "2015-01-01", "2015-06-30"), search(s, "toys"), search(s, "玩具")))
     assert results[0] == results[1]
+    for a, b in zip(*analyses):
+        assert a == b
+    assert len(analyses[0][2]) > 50 and analyses[0][0]["overall"]["n"] > 0 and len(analyses[0][4]) > 5
     # the bulk attribution is trace's, finding by finding
     assert results[0]["attributed"] > 0
     for f in results[0]["factories"]:
