@@ -300,9 +300,11 @@ def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_j
 @click.option("--since", help="First finding date, ISO 8601 (default: the first finding).")
 @click.option("--until", help="Last finding date, ISO 8601 (default: the last finding).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="How many factories and exporters.")
+@click.option("--rank-by", type=click.Choice(["findings", "rate"]), default="findings", show_default=True,
+              help="findings: the most findings first; rate: the most findings per shipment (shrunk) first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: int, as_json: bool) -> None:
+def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: int, rank_by: str, as_json: bool) -> None:
     """Factories and exporters ranked by the EU findings traced to them, across duplicate registrations."""
     from graph.errors import InvalidIdentifier
     from graph.ids import clean_date
@@ -312,7 +314,7 @@ def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: in
         since, until = (clean_date(since) if since else None), (clean_date(until) if until else None)
     except InvalidIdentifier as exc:
         _fail(str(exc))
-    o = ctx.read(lambda store: offenders(store, since, until, limit))
+    o = ctx.read(lambda store: offenders(store, since, until, limit, rank_by))
     if as_json:
         click.echo(json.dumps(o, ensure_ascii=False))
         return
@@ -323,7 +325,8 @@ def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: in
         regs = f" (also {', '.join(r for r in f['registrations'] if r != f['uscc'])})" if len(f["registrations"]) > 1 else ""
         risk = ", ".join(f"{n} {r}" for r, n in f["by_risk_level"].items())
         click.echo(f"{i:>3}. {f['uscc']}{regs} {f['name_zh'] or ''} {f['name_en'] or ''}")
-        click.echo(f"     {f['findings']} findings ({risk or 'none'}), {f['possible']} possible; trend {f['trend']['direction']} "
+        click.echo(f"     {f['findings']} findings ({risk or 'none'}) on {f['shipments']} shipments "
+                   f"({f['rate_per_1000']:.1f} per 1,000, shrunk), {f['possible']} possible; trend {f['trend']['direction']} "
                    f"({f['trend']['first_half']} → {f['trend']['second_half']}); hazards {', '.join(f['hazards']) or '-'}")
         inv = f["investigations"]
         after = f"; {len(f['after_measures'])} findings after measures of {f['measures_on']}" if f["measures_on"] else ""

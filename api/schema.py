@@ -852,6 +852,8 @@ class Offender:
     investigations: OffenderInvestigations | None
     measures_on: str | None
     after_measures: list[str]
+    shipments: int = strawberry.field(description="CN shipments in the window that carried its goods (or it declared).")
+    rate_per_1000: float = strawberry.field(description="Findings per 1,000 of those shipments, shrunk towards the pooled rate.")
 
 
 def _offender(o: dict[str, Any]) -> Offender:
@@ -865,11 +867,19 @@ def _offender(o: dict[str, Any]) -> Offender:
                                               uninvestigated=inv["uninvestigated"], measures=inv["measures"],
                                               root_causes=inv["root_causes"]) if inv else None,
         measures_on=o.get("measures_on"), after_measures=o.get("after_measures", []),
+        shipments=o["shipments"], rate_per_1000=o["rate_per_1000"],
     )
+
+
+@strawberry.enum(description="How repeat offenders are ranked.")
+class OffenderRanking(enum.Enum):
+    FINDINGS = "findings"  # the most findings first
+    RATE = "rate"  # the most findings per shipment first (shrunk): a big company is not a bad one for being big
 
 
 @strawberry.type(description="Factories and exporters ranked by the EU findings of a window traced to them.")
 class RepeatOffenders:
+    rank_by: OffenderRanking
     since: str | None
     until: str | None
     findings: int
@@ -1004,11 +1014,12 @@ class Query:
                          for r in ranked], first, after)
 
     @strawberry.field(description="Factories (across duplicate registrations) and exporters ranked by findings in a window.")
-    async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None) -> RepeatOffenders:
+    async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None,
+                               rank_by: OffenderRanking = OffenderRanking.FINDINGS) -> RepeatOffenders:
         from queries.offenders import offenders
 
-        o = await ctx(info).run(offenders, since, until, None)
-        return RepeatOffenders(since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
+        o = await ctx(info).run(offenders, since, until, None, rank_by.value)
+        return RepeatOffenders(rank_by=rank_by, since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
                                not_attributed=_counts(o["not_attributed"]),
                                _factories=[_offender(f) for f in o["factories"]],
                                _exporters=[_offender(x) for x in o["exporters"]])

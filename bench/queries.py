@@ -48,6 +48,7 @@ def main() -> None:
     ap.add_argument("--since", default="2015-01-01")
     ap.add_argument("--until", default="2015-03-31")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--last-year", default="2016-01-01", help="Start of the recent window scored for offenders.")
     args = ap.parse_args()
     t = time.perf_counter()
     store = open_store(args.store, neo4j=Neo4jAuth(os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")),
@@ -66,6 +67,7 @@ def main() -> None:
         ("reliability", lambda: reliability(store)),
         (f"priorities {args.entry_point} {args.since}..{args.until}", lambda: priorities(store, args.entry_point, args.since, args.until)),
         ("offenders (all findings)", lambda: offenders(store, None, None, 20)),
+        ("offenders by rate (all findings)", lambda: offenders(store, None, None, 20, "rate")),
     ]
     print(f"{'query':44}{'best s':>9}{'median s':>10}  result")
     results = {}
@@ -84,10 +86,15 @@ def main() -> None:
     if args.truth:
         truth = json.loads(Path(args.truth).read_text())
         bad = set(truth["bad_factories"])
-        top = results["offenders (all findings)"]["factories"][:20]
-        hits = sum(bool(bad & set(f["registrations"])) for f in top)
-        print(f"repeat offenders: {hits} of the top {len(top)} factories are truly bad (precision {hits / max(len(top), 1):.2f}); "
-              f"{len(bad)} bad factories among {len(truth['factory_unsafe_rate'])}")
+        print(f"precision of the top 20 repeat offenders against the {len(bad)} truly bad factories "
+              f"(of {len(truth['factory_unsafe_rate'])}; 'bad' as the data ends, after any measures):")
+        for label, since, until in (("all findings", None, None), ("the last year", args.last_year, None)):
+            line = []
+            for rank_by in ("findings", "rate"):
+                top = offenders(store, since, until, 20, rank_by)["factories"]
+                hits = sum(bool(bad & set(f["registrations"])) for f in top)
+                line.append(f"by {rank_by} {hits / max(len(top), 1):.2f}")
+            print(f"  {label:14} " + ", ".join(line))
     store.close()
 
 

@@ -23,6 +23,7 @@ The reads are one networkx walk and one Cypher text each, side by side; the arit
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -50,6 +51,21 @@ COMPANIES_CYPHER = """
 UNWIND $keys AS k
 MATCH (c {key: k.key}) WHERE k.label IN labels(c)
 RETURN k.label AS label, c.key AS key, c.name_zh AS name_zh, c.name_en AS name_en, c.city AS city
+"""
+
+# Exposure: the CN shipments in the window that carried a factory's goods, or an exporter declared.
+FACTORY_SHIPMENTS_CYPHER = """
+UNWIND $usccs AS u
+MATCH (:Manufacturer {key: u})<-[:MADE_BY]-(:Product)<-[:OF_PRODUCT]-(:ShipmentLine)-[:LINE_OF]->(s:Shipment)
+WHERE s.departed_on >= $since AND s.departed_on <= $until
+RETURN u AS uscc, count(DISTINCT s) AS shipments
+"""
+
+EXPORTER_SHIPMENTS_CYPHER = """
+UNWIND $usccs AS u
+MATCH (:Exporter {key: u})<-[:EXPORTED_BY]-(s:Shipment)
+WHERE s.departed_on >= $since AND s.departed_on <= $until
+RETURN u AS uscc, count(s) AS shipments
 """
 
 INVESTIGATIONS_CYPHER = """
@@ -108,6 +124,36 @@ def investigations_nx(store: MemoryStore, ids: list[str], usccs: list[str]) -> l
         base = {"finding": iid[14:], "status": i.get("status"), "opened_on": i.get("opened_on"),
                 "closed_on": i.get("closed_on"), "measures": i.get("measures"), "root_cause": i.get("root_cause")}
         rows += [dict(base, uscc=m[13:]) for m in store.out(iid, "CONCERNS_FACTORY")] or [dict(base, uscc=None)]
+    return rows
+
+
+def _shipment_days(store: MemoryStore, label: str) -> dict[str, list[str]]:
+    """For every factory (``Manufacturer``) or exporter, the sorted departure days of its shipments."""
+    nodes = store.graph._node  # noqa: SLF001
+    days: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for sid in store.ids("Shipment"):
+        day = nodes[sid].get("departed_on")
+        if day is None:
+            continue
+        if label == "Exporter":
+            for x in store.out(sid, "EXPORTED_BY"):
+                days[x[9:]].add((day, sid))
+            continue
+        for line in store.into(sid, "LINE_OF"):
+            for p in store.out(line, "OF_PRODUCT"):
+                for m in store.out(p, "MADE_BY"):
+                    days[m[13:]].add((day, sid))
+    return {k: sorted(d for d, _ in v) for k, v in days.items()}
+
+
+def shipments_nx(store: MemoryStore, label: str, usccs: list[str], since: str, until: str) -> list[dict[str, Any]]:
+    index = store.memo(f"shipment_days:{label}", lambda: _shipment_days(store, label))
+    rows = []
+    for u in usccs:
+        d = index.get(u, [])
+        n = bisect_right(d, until) - bisect_left(d, since)
+        if n:
+            rows.append({"uscc": u, "shipments": n})
     return rows
 
 
@@ -170,8 +216,35 @@ def _summary(found: list[dict[str, Any]], middle: str) -> dict[str, Any]:
     }
 
 
-def offenders(store: Store, since: str | None = None, until: str | None = None, limit: int | None = 20) -> dict[str, Any]:
-    """Factories and exporters ranked by the EU findings of ``since``–``until`` (ISO dates) traced to them."""
+RANK_BY = ("findings", "rate")
+
+
+def _exposure(store: Store, label: str, keys: list[str], lo: str, hi: str) -> dict[str, int]:
+    cypher = FACTORY_SHIPMENTS_CYPHER if label == "Manufacturer" else EXPORTER_SHIPMENTS_CYPHER
+    return {r["uscc"]: r["shipments"] for r in _read(store, cypher, shipments_nx, label, keys, lo, hi,
+                                                     usccs=keys, since=lo, until=hi)}
+
+
+def shrinkage(pairs: list[tuple[float, float]], default: float = 20.0) -> float:
+    """Pseudo-observations for shrinking rates x/n towards their pooled mean: how much the rates
+    differ beyond binomial chance (beta-binomial, method of moments; empirical Bayes)."""
+    pairs = [(x, n) for x, n in pairs if n > 0]
+    total_x, total_n = sum(x for x, _ in pairs), sum(n for _, n in pairs)
+    if len(pairs) < 20 or not 0 < total_x < total_n:
+        return default
+    m = total_x / total_n
+    observed = sum(n * (x / n - m) ** 2 for x, n in pairs) / total_n
+    between = observed - m * (1 - m) * len(pairs) / total_n
+    return 1000.0 if between <= 0 else min(max(m * (1 - m) / between - 1, 1.0), 1000.0)
+
+
+def offenders(store: Store, since: str | None = None, until: str | None = None, limit: int | None = 20,
+              rank_by: str = "findings") -> dict[str, Any]:
+    """Factories and exporters ranked by the EU findings of ``since``–``until`` (ISO dates) traced
+    to them (``rank_by="findings"``), or by those findings per shipment of theirs in the window,
+    shrunk (``rank_by="rate"``: a big exporter is not a bad one for being big)."""
+    if rank_by not in RANK_BY:
+        raise ValueError(f"rank_by is one of {', '.join(RANK_BY)}, not {rank_by!r}")
     lo, hi = since or "0001-01-01", until or "9999-12-31"
     window = _read(store, FINDINGS_CYPHER, findings_nx, lo, hi, since=lo, until=hi)
     info = {f["id"]: f for f in window}
@@ -200,13 +273,28 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
         if exporter:
             exporter_found[exporter].append(f)
 
-    def order(key: str, found: list[dict[str, Any]], possible: int = 0) -> tuple:
-        risk = Counter(f["risk_level"] for f in found)
-        return (-len(found), *(-risk[r] for r in ("serious", "high", "medium", "low")), -possible, key)
+    groups = sorted(set(factory_found) | set(factory_possible), key=min)
+    regs = sorted({u for g in groups for u in g})
+    per_reg = _exposure(store, "Manufacturer", regs, lo, hi) if regs else {}
+    exposure_f = {g: sum(per_reg.get(u, 0) for u in g) for g in groups}
+    exposure_x = _exposure(store, "Exporter", sorted(exporter_found), lo, hi) if exporter_found else {}
 
-    top_groups = sorted(set(factory_found) | set(factory_possible),
-                        key=lambda g: order(min(g), factory_found.get(g, []), factory_possible[g]))[:limit]
-    top_exporters = sorted(exporter_found, key=lambda x: order(x, exporter_found[x]))[:limit]
+    def rates(found: dict[Any, list[dict[str, Any]]], exposure: dict[Any, int]) -> dict[Any, float]:
+        pairs = [(len(found.get(k, ())), exposure.get(k, 0)) for k in exposure]
+        k = shrinkage([(x, n) for x, n in pairs if n >= x])
+        m = sum(x for x, _ in pairs) / max(sum(n for _, n in pairs), 1)
+        return {key: (len(found.get(key, ())) + k * m) / (exposure.get(key, 0) + k) for key in exposure}
+
+    rate_f, rate_x = rates(factory_found, exposure_f), rates(exporter_found, exposure_x)
+
+    def order(key: str, found: list[dict[str, Any]], rate: float, possible: int = 0) -> tuple:
+        risk = Counter(f["risk_level"] for f in found)
+        by_count = (-len(found), *(-risk[r] for r in ("serious", "high", "medium", "low")), -possible)
+        return ((-rate, *by_count) if rank_by == "rate" else (*by_count, -rate)) + (key,)
+
+    top_groups = sorted(groups, key=lambda g: order(min(g), factory_found.get(g, []), rate_f.get(g, 0.0),
+                                                    factory_possible[g]))[:limit]
+    top_exporters = sorted(exporter_found, key=lambda x: order(x, exporter_found[x], rate_x.get(x, 0.0)))[:limit]
     registrations = sorted({u for g in top_groups for u in g})
     keys = [{"label": "Manufacturer", "key": u} for u in registrations] + [{"label": "Exporter", "key": x} for x in top_exporters]
     names = {(c["label"], c["key"]): c for c in _read(store, COMPANIES_CYPHER, companies_nx, keys, keys=keys)}
@@ -229,6 +317,7 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
         factories.append({
             "uscc": main, "registrations": sorted(g), "name_zh": name.get("name_zh"), "name_en": name.get("name_en"),
             "city": name.get("city"), **_summary(found, middle), "possible": factory_possible[g],
+            "shipments": exposure_f.get(g, 0), "rate_per_1000": round(1000 * rate_f.get(g, 0.0), 3),
             "investigations": {
                 "count": len(invs),
                 "by_status": dict(sorted(Counter(i["status"] for i in invs.values()).items())),
@@ -243,9 +332,10 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
     for x in top_exporters:
         name = names.get(("Exporter", x), {})
         exporters.append({"uscc": x, "name_zh": name.get("name_zh"), "name_en": name.get("name_en"),
-                          "city": name.get("city"), **_summary(exporter_found[x], middle)})
+                          "city": name.get("city"), **_summary(exporter_found[x], middle),
+                          "shipments": exposure_x.get(x, 0), "rate_per_1000": round(1000 * rate_x.get(x, 0.0), 3)})
     return {
-        "since": since, "until": until, "findings": len(window),
+        "since": since, "until": until, "rank_by": rank_by, "findings": len(window),
         "attributed": sum(len(v) for v in factory_found.values()),
         "not_attributed": dict(sorted(untraced.items())),
         "factories": factories, "exporters": exporters,

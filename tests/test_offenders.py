@@ -72,6 +72,19 @@ def test_offenders_pool_registrations_and_count_what_each_factory_did(loaded):
     assert exporter["uscc"] == EXPORTER and exporter["finding_ids"] == ["F-NL-1"]
 
 
+def test_offenders_by_rate_weigh_findings_against_shipments_shrunk(loaded):
+    o = offenders(loaded, "2015-01-01", "2015-12-31", rank_by="rate")
+    by = {f["uscc"]: f for f in o["factories"]}
+    # FACTORY's goods left in the one CN shipment; FACTORY2 shipped nothing: 4 findings on 1 shipment
+    assert (by[FACTORY]["shipments"], by[FACTORY2]["shipments"]) == (1, 0)
+    m, k = 4 / 1, 20.0  # pooled rate; fewer than 20 offenders: the default shrinkage
+    assert by[FACTORY]["rate_per_1000"] == round(1000 * (3 + k * m) / (1 + k), 3)
+    assert by[FACTORY2]["rate_per_1000"] == round(1000 * (1 + k * m) / (0 + k), 3)
+    assert [f["uscc"] for f in o["factories"]] == [FACTORY2, FACTORY]  # no shipments to spread its finding over
+    with pytest.raises(ValueError, match="rank_by"):
+        offenders(loaded, rank_by="size")
+
+
 def test_the_window_keeps_earlier_measures_but_counts_only_its_findings(loaded):
     o = offenders(loaded, "2015-04-01", "2015-12-31", limit=1)
     (first,) = o["factories"]
@@ -79,7 +92,7 @@ def test_the_window_keeps_earlier_measures_but_counts_only_its_findings(loaded):
     # the investigation that names the factory predates the window; its measures still count
     assert first["measures_on"] == "2015-03-01" and first["after_measures"] == ["F-2", "F-3"]
     assert offenders(loaded, "2016-01-01", "2016-12-31") == {
-        "since": "2016-01-01", "until": "2016-12-31", "findings": 0, "attributed": 0, "not_attributed": {},
+        "since": "2016-01-01", "until": "2016-12-31", "rank_by": "findings", "findings": 0, "attributed": 0, "not_attributed": {},
         "factories": [], "exporters": []}
 
 
