@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+import threading
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
@@ -157,6 +158,9 @@ class Neo4jStore:
         self.location = uri
         self.user = user
         self.database = database
+        self._memo: dict[str, Any] = {}
+        self._memo_version: str | None = None
+        self._memo_lock = threading.Lock()
         try:
             self.driver: Driver = GraphDatabase.driver(
                 uri,
@@ -263,9 +267,37 @@ class Neo4jStore:
         rows = [{"s": l.start, "e": l.end, "m": l.method, "score": l.score, "ev": list(l.evidence)} for l in links]
         for i in range(0, len(rows), BATCH * 5):
             self.write(add, rows=rows[i : i + BATCH * 5], at=at)
+        self._bump()
 
     def commit(self) -> None:
-        """Nothing to do: every batch was committed in its own transaction."""
+        """Every batch was committed in its own transaction; mark the data as changed, so that what
+        readers derived from it (:meth:`memo`) is derived again."""
+        self._bump()
+
+    # -- what queries derive from the data, kept while it is unchanged ------------------------------------
+    _VERSION = "MERGE (v:TracegraphState {id: 1}) SET v.version = randomUUID()"
+
+    def _bump(self) -> None:
+        self.write(self._VERSION)
+
+    def version(self) -> str | None:
+        """A token that changes whenever any process commits a load, a link or an API write."""
+        rows = self.read("MATCH (v:TracegraphState {id: 1}) RETURN v.version AS v")
+        return rows[0]["v"] if rows else None
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the data's :meth:`version` changes (one small read per call)."""
+        version = self.version()
+        with self._memo_lock:
+            if version != self._memo_version:
+                self._memo, self._memo_version = {}, version
+            if name in self._memo:
+                return self._memo[name]  # type: ignore[no-any-return]
+        value = compute()
+        with self._memo_lock:
+            if version == self._memo_version:
+                self._memo[name] = value
+        return value
 
     def checkpoint(self, force: bool = False) -> bool:
         """Nothing to do: the server keeps its own checkpoints."""
@@ -293,7 +325,8 @@ class Neo4jStore:
 
         nodes = {
             (r["l"], r["k"]): clean(r["p"])
-            for r in self.read("MATCH (n) WHERE NOT n:ApiToken RETURN labels(n)[0] AS l, n.key AS k, properties(n) AS p")
+            for r in self.read("MATCH (n) WHERE labels(n)[0] IN $labels RETURN labels(n)[0] AS l, n.key AS k, properties(n) AS p",
+                               labels=list(LABELS))
         }
         edges = {
             (r["t"], (r["a"], r["ak"]), (r["b"], r["bk"])): clean(r["p"])
@@ -311,6 +344,7 @@ class Neo4jStore:
         Relationships go first, in batches: a DETACH DELETE of a node with thousands of them (an
         exporter, an office) in one batch can exceed the server's transaction memory.
         """
+        self._memo, self._memo_version = {}, None
         with self.driver.session(database=self.database) as session:
             for statement in (
                 "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",

@@ -8,9 +8,11 @@ opens the Neo4j store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
 from graph.model import ApplyResult, GraphDump, Link, Record, Source, Stats
+
+T = TypeVar("T")
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
@@ -33,6 +35,10 @@ class Store(Protocol):
 
     def checkpoint(self, force: bool = False) -> bool:
         """Compact what was committed so that reopening is fast (after a load); return whether it did."""
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the data changes: what a query derives and reuses (an index,
+        the rows of every checked consignment). Never stale: any committed write invalidates it."""
 
     def stats(self) -> Stats:
         """Count nodes by label and relationships by type."""

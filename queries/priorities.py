@@ -40,7 +40,7 @@ PRIOR_WEIGHT = 10.0  # pseudo-observations behind a shrunk rate, until the data 
 # CIQ certificates per factory and month: issued, failed.
 CN_HISTORY_CYPHER = """
 MATCH (c:Certificate)-[:COVERS]->(s:Shipment)
-WHERE c.issued_on IS NOT NULL AND c.issued_on < $until
+WHERE c.issued_on IS NOT NULL
 CALL (s) {
   MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
   RETURN collect(DISTINCT p.manufacturer_uscc) AS factories
@@ -72,9 +72,10 @@ def cn_history(store: Store, until: str) -> list[dict[str, Any]]:
     """CIQ certificates issued before ``until``, counted per factory and month (issued, failed)."""
     if isinstance(store, MemoryStore):
         rows = store.memo("cn_history", lambda: _cn_history_nx(store))
-        # months wholly or partly before ``until``; the caller uses only months before each arrival's
-        return [r for r in rows if r["month"] <= until[:7]]
-    return [r.data() for r in store.read(CN_HISTORY_CYPHER, until=until)]  # type: ignore[attr-defined]
+    else:
+        rows = store.memo("cn_history", lambda: [r.data() for r in store.read(CN_HISTORY_CYPHER)])  # type: ignore[attr-defined]
+    # months wholly or partly before ``until``; the caller uses only months before each arrival's
+    return [r for r in rows if r["month"] <= until[:7]]
 
 
 @dataclass

@@ -74,32 +74,43 @@ def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = No
         entry_point, since, until = window
         days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
         arrivals = [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
+    succ, pred = store.graph._succ, store.graph._pred  # noqa: SLF001 - the hot loop reads adjacency directly
     rows = []
     for aid in arrivals:
         a = nodes[aid]
-        checks = into(aid, "CHECKED")
+        checks, hazards = [], set()
+        for u, d in pred[aid].items():
+            t = d["type"]
+            if t == "CHECKED":
+                checks.append(nodes[u])
+            elif t == "CONCERNS":
+                hazards.add(nodes[u].get("hazard"))
         row: dict[str, Any] = {
             "arrival": aid[8:], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
-            "checked_on": min((nodes[i]["inspected_on"] for i in checks if "inspected_on" in nodes[i]), default=None),
+            "checked_on": min((i["inspected_on"] for i in checks if "inspected_on" in i), default=None),
             "shipment": None,
-            "outcomes": [nodes[i].get("outcome") for i in checks], "results": [], "offices": [], "certificates": [],
-            "standards": [],
-            "categories": [], "factories": [], "exporter": None,
-            "hazards": sorted({nodes[f].get("hazard") for f in into(aid, "CONCERNS")} - {None}),
+            "outcomes": [i.get("outcome") for i in checks], "results": [], "offices": [], "certificates": [],
+            "standards": [], "categories": [], "factories": [], "exporter": None,
+            "hazards": sorted(hazards - {None}),
         }
-        for sid in out(aid, "SAME_CONSIGNMENT"):
+        sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
+        if sid is not None:
             row["shipment"] = sid[9:]
-            for cid in into(sid, "COVERS"):
-                c = nodes[cid]
-                row["results"].append(c.get("result"))
-                row["offices"].append(c.get("issuer"))
-                row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
-                row["standards"] += list(c.get("standards", ()))
-            for lid in into(sid, "LINE_OF"):
-                for pid in out(lid, "OF_PRODUCT"):
-                    row["categories"].append(nodes[pid].get("category"))
-                    row["factories"].append(nodes[pid].get("manufacturer_uscc"))
-            row["exporter"] = next((x[9:] for x in out(sid, "EXPORTED_BY")), None)
+            for u, d in pred[sid].items():
+                t = d["type"]
+                if t == "COVERS":
+                    c = nodes[u]
+                    row["results"].append(c.get("result"))
+                    row["offices"].append(c.get("issuer"))
+                    row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
+                    row["standards"] += list(c.get("standards", ()))
+                elif t == "LINE_OF":
+                    for pid, e in succ[u].items():
+                        if e["type"] == "OF_PRODUCT":
+                            p = nodes[pid]
+                            row["categories"].append(p.get("category"))
+                            row["factories"].append(p.get("manufacturer_uscc"))
+            row["exporter"] = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
         rows.append(row)
     return rows
 
@@ -109,6 +120,12 @@ def consignments(store: Store, entry_point: str | None = None, since: str | None
     """One row per EU-checked arrival, with what the CN side knows of the same consignment; or,
     given an entry point and a window (ISO dates), one per arrival there then, checked or not."""
     window = (entry_point, since or "", until or "\uffff") if entry_point else None
+    if window is None:  # the same for every caller until the data changes: kept
+        return store.memo("checked_consignments", lambda: _consignments(store, None))
+    return _consignments(store, window)
+
+
+def _consignments(store: Store, window: tuple[str, str, str] | None) -> list[dict[str, Any]]:
     if isinstance(store, MemoryStore):
         rows = consignments_nx(store, window)  # type: ignore[arg-type]
     elif window is None:
