@@ -48,24 +48,27 @@ RETURN u AS uscc, collect(DISTINCT t.key) AS same_as
 """
 
 COMPANIES_CYPHER = """
-UNWIND $keys AS k
-MATCH (c {key: k.key}) WHERE k.label IN labels(c)
+CALL () {
+  UNWIND $keys AS k WITH k WHERE k.label = 'Manufacturer' MATCH (c:Manufacturer {key: k.key}) RETURN k, c
+  UNION
+  UNWIND $keys AS k WITH k WHERE k.label = 'Exporter' MATCH (c:Exporter {key: k.key}) RETURN k, c
+}
 RETURN k.label AS label, c.key AS key, c.name_zh AS name_zh, c.name_en AS name_en, c.city AS city
 """
 
-# Exposure: the CN shipments in the window that carried a factory's goods, or an exporter declared.
-FACTORY_SHIPMENTS_CYPHER = """
-UNWIND $usccs AS u
-MATCH (:Manufacturer {key: u})<-[:MADE_BY]-(:Product)<-[:OF_PRODUCT]-(:ShipmentLine)-[:LINE_OF]->(s:Shipment)
-WHERE s.departed_on >= $since AND s.departed_on <= $until
-RETURN u AS uscc, count(DISTINCT s) AS shipments
+# Exposure: the CN shipments that carried a factory's goods, or an exporter declared, per day of
+# departure (read once, kept until the data changes; a window is then a sum over its days).
+FACTORY_SHIPMENT_DAYS_CYPHER = """
+MATCH (m:Manufacturer)<-[:MADE_BY]-(:Product)<-[:OF_PRODUCT]-(:ShipmentLine)-[:LINE_OF]->(s:Shipment)
+WHERE s.departed_on IS NOT NULL
+WITH DISTINCT m.key AS key, s
+RETURN key, s.departed_on AS day, count(*) AS shipments
 """
 
-EXPORTER_SHIPMENTS_CYPHER = """
-UNWIND $usccs AS u
-MATCH (:Exporter {key: u})<-[:EXPORTED_BY]-(s:Shipment)
-WHERE s.departed_on >= $since AND s.departed_on <= $until
-RETURN u AS uscc, count(s) AS shipments
+EXPORTER_SHIPMENT_DAYS_CYPHER = """
+MATCH (x:Exporter)<-[:EXPORTED_BY]-(s:Shipment)
+WHERE s.departed_on IS NOT NULL
+RETURN x.key AS key, s.departed_on AS day, count(*) AS shipments
 """
 
 INVESTIGATIONS_CYPHER = """
@@ -127,34 +130,38 @@ def investigations_nx(store: MemoryStore, ids: list[str], usccs: list[str]) -> l
     return rows
 
 
-def _shipment_days(store: MemoryStore, label: str) -> dict[str, list[str]]:
-    """For every factory (``Manufacturer``) or exporter, the sorted departure days of its shipments."""
+def shipment_days_nx(store: MemoryStore, label: str) -> list[dict[str, Any]]:
+    """The rows of the ``*_SHIPMENT_DAYS_CYPHER`` of ``label``, walked in the embedded graph."""
     nodes = store.graph._node  # noqa: SLF001
-    days: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    counts: Counter[tuple[str, str]] = Counter()
     for sid in store.ids("Shipment"):
         day = nodes[sid].get("departed_on")
         if day is None:
             continue
         if label == "Exporter":
-            for x in store.out(sid, "EXPORTED_BY"):
-                days[x[9:]].add((day, sid))
-            continue
-        for line in store.into(sid, "LINE_OF"):
-            for p in store.out(line, "OF_PRODUCT"):
-                for m in store.out(p, "MADE_BY"):
-                    days[m[13:]].add((day, sid))
-    return {k: sorted(d for d, _ in v) for k, v in days.items()}
+            owners = {x[9:] for x in store.out(sid, "EXPORTED_BY")}
+        else:
+            owners = {m[13:] for line in store.into(sid, "LINE_OF") for p in store.out(line, "OF_PRODUCT")
+                      for m in store.out(p, "MADE_BY")}
+        for k in owners:
+            counts[(k, day)] += 1
+    return [{"key": k, "day": d, "shipments": n} for (k, d), n in counts.items()]
 
 
-def shipments_nx(store: MemoryStore, label: str, usccs: list[str], since: str, until: str) -> list[dict[str, Any]]:
-    index = store.memo(f"shipment_days:{label}", lambda: _shipment_days(store, label))
-    rows = []
-    for u in usccs:
-        d = index.get(u, [])
-        n = bisect_right(d, until) - bisect_left(d, since)
-        if n:
-            rows.append({"uscc": u, "shipments": n})
-    return rows
+def _day_index(rows: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[int]]]:
+    """key -> (sorted days, running totals of shipments), so a window's count is two bisections."""
+    by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in rows:
+        by_key[r["key"]].append((r["day"], r["shipments"]))
+    out = {}
+    for k, pairs in by_key.items():
+        pairs.sort()
+        running, total = [], 0
+        for _, n in pairs:
+            total += n
+            running.append(total)
+        out[k] = ([d for d, _ in pairs], running)
+    return out
 
 
 def _read(store: Store, cypher: str, nx_fn: Any, *args: Any, **params: Any) -> list[dict[str, Any]]:
@@ -220,9 +227,22 @@ RANK_BY = ("findings", "rate")
 
 
 def _exposure(store: Store, label: str, keys: list[str], lo: str, hi: str) -> dict[str, int]:
-    cypher = FACTORY_SHIPMENTS_CYPHER if label == "Manufacturer" else EXPORTER_SHIPMENTS_CYPHER
-    return {r["uscc"]: r["shipments"] for r in _read(store, cypher, shipments_nx, label, keys, lo, hi,
-                                                     usccs=keys, since=lo, until=hi)}
+    """Shipments of each key departed from ``lo`` to ``hi``."""
+    def build() -> dict[str, tuple[list[str], list[int]]]:
+        if isinstance(store, MemoryStore):
+            return _day_index(shipment_days_nx(store, label))
+        cypher = FACTORY_SHIPMENT_DAYS_CYPHER if label == "Manufacturer" else EXPORTER_SHIPMENT_DAYS_CYPHER
+        return _day_index([r.data() for r in store.read(cypher)])  # type: ignore[attr-defined]
+
+    index = store.memo(f"shipment_days:{label}", build)
+    out = {}
+    for k in keys:
+        days, running = index.get(k, ([], []))
+        a, b = bisect_left(days, lo), bisect_right(days, hi)
+        n = (running[b - 1] if b else 0) - (running[a - 1] if a else 0)
+        if n:
+            out[k] = n
+    return out
 
 
 def shrinkage(pairs: list[tuple[float, float]], default: float = 20.0) -> float:

@@ -33,26 +33,20 @@ _WINDOW = """
 MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
 """
 _ROW = """
-OPTIONAL MATCH (a)<-[:CHECKED]-(i:Inspection)
-WITH a, collect(i.outcome) AS outcomes, min(i.inspected_on) AS checked_on
+WITH a, [(a)<-[:CHECKED]-(i:Inspection) | i] AS checks
 OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
-CALL (s) {
-  OPTIONAL MATCH (s)<-[:COVERS]-(c:Certificate)
-  RETURN collect(c.result) AS results, collect(DISTINCT c.issuer) AS offices,
-         collect(CASE WHEN c IS NULL THEN NULL ELSE [coalesce(c.issued_on, ''), c.result, c.issuer] END) AS certificates,
-         reduce(acc = [], x IN collect(coalesce(c.standards, [])) | acc + x) AS standards
-}
-CALL (s) {
-  OPTIONAL MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
-  RETURN collect(DISTINCT p.category) AS categories, collect(DISTINCT p.manufacturer_uscc) AS factories
-}
-OPTIONAL MATCH (s)-[:EXPORTED_BY]->(x:Exporter)
-CALL (a) {
-  OPTIONAL MATCH (a)<-[:CONCERNS]-(f:Finding)
-  RETURN collect(DISTINCT f.hazard) AS hazards
-}
-RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_point, checked_on, s.key AS shipment,
-       outcomes, results, offices, certificates, standards, categories, factories, x.key AS exporter, hazards
+WITH a, checks, s,
+     CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:COVERS]-(c:Certificate) | c] END AS certs,
+     CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | p] END AS products
+RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_point,
+       reduce(m = null, i IN checks | CASE WHEN m IS NULL OR i.inspected_on < m THEN i.inspected_on ELSE m END) AS checked_on,
+       s.key AS shipment, [i IN checks | i.outcome] AS outcomes,
+       [c IN certs | c.result] AS results, [c IN certs | c.issuer] AS offices,
+       [c IN certs | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
+       reduce(acc = [], c IN certs | acc + coalesce(c.standards, [])) AS standards,
+       [p IN products | p.category] AS categories, [p IN products | p.manufacturer_uscc] AS factories,
+       CASE WHEN s IS NULL THEN NULL ELSE [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] END AS exporter,
+       [(a)<-[:CONCERNS]-(f:Finding) | f.hazard] AS hazards
 """
 CHECKED_CONSIGNMENTS_CYPHER = _CHECKED + _ROW
 WINDOW_CONSIGNMENTS_CYPHER = _WINDOW + _ROW
