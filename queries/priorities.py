@@ -26,7 +26,7 @@ both stores can aggregate it where the data is.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +76,63 @@ def cn_history(store: Store, until: str) -> list[dict[str, Any]]:
         rows = store.memo("cn_history", lambda: [r.data() for r in store.read(CN_HISTORY_CYPHER)])  # type: ignore[attr-defined]
     # months wholly or partly before ``until``; the caller uses only months before each arrival's
     return [r for r in rows if r["month"] <= until[:7]]
+
+
+# The arrivals to score: only what the score reads (lighter than a full consignment row).
+WINDOW_CYPHER = """
+MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
+OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
+RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment,
+       CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] END
+         AS certificates,
+       CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) |
+         [p.manufacturer_uscc, p.category]] END AS products,
+       CASE WHEN s IS NULL THEN NULL ELSE [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] END AS exporter
+"""
+
+
+def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
+    """The rows of :data:`WINDOW_CYPHER`, walked in the embedded graph."""
+    from queries.schemes import _arrivals_by_date
+
+    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
+    rows = []
+    for aid in ids[bisect_left(days, since): bisect_right(days, until)]:
+        a = nodes[aid]
+        if a.get("entry_point") != entry_point:
+            continue
+        row: dict[str, Any] = {"arrival": aid[8:], "arrived_on": a["arrived_on"], "shipment": None, "certificates": [],
+                               "products": [], "exporter": None}
+        sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
+        if sid is not None:
+            row["shipment"] = sid[9:]
+            for u, d in pred[sid].items():
+                t = d["type"]
+                if t == "COVERS":
+                    c = nodes[u]
+                    row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
+                elif t == "LINE_OF":
+                    for pid, e in succ[u].items():
+                        if e["type"] == "OF_PRODUCT":
+                            p = nodes[pid]
+                            row["products"].append([p.get("manufacturer_uscc"), p.get("category")])
+            row["exporter"] = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
+        rows.append(row)
+    return rows
+
+
+def _window(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
+    if isinstance(store, MemoryStore):
+        rows = window_nx(store, entry_point, since, until)
+    else:
+        rows = [r.data() for r in store.read(WINDOW_CYPHER, entry_point=entry_point, since=since, until=until)]  # type: ignore[attr-defined]
+    for r in rows:
+        products = r.pop("products")
+        r["factories"] = sorted({f for f, _ in products if f})
+        r["categories"] = sorted({c for _, c in products if c})
+        r["certificates"] = sorted(list(c) for c in r["certificates"])
+    return sorted(rows, key=lambda r: (r["arrived_on"], r["arrival"]))
 
 
 @dataclass
@@ -181,7 +238,7 @@ def priorities(store: Store, entry_point: str, since: str, until: str) -> list[d
     """Arrivals at ``entry_point`` from ``since`` to ``until`` (ISO dates), riskiest first."""
     history = sorted((r for r in consignments(store) if r["checked_on"] and r["outcomes"] and r["checked_on"] < until),
                      key=lambda r: (r["checked_on"], r["arrival"]))
-    window = sorted(consignments(store, entry_point, since, until), key=lambda r: (r["arrived_on"], r["arrival"]))
+    window = _window(store, entry_point, since, until)
     known = _Evidence(cn_history(store, until))
     checked_on = [h["checked_on"] for h in history]
     done = 0
