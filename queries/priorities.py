@@ -93,9 +93,9 @@ RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment,
 
 def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     """The rows of :data:`WINDOW_CYPHER`, walked in the embedded graph."""
-    from queries.schemes import _arrivals_by_date
+    from queries.schemes import _arrivals_by_date, shipment_parts_nx
 
-    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
     days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
     rows = []
     for aid in ids[bisect_left(days, since): bisect_right(days, until)]:
@@ -106,18 +106,10 @@ def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> l
                                "products": [], "exporter": None}
         sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
         if sid is not None:
+            certificates, products, row["exporter"] = shipment_parts_nx(store, sid)
             row["shipment"] = sid[9:]
-            for u, d in pred[sid].items():
-                t = d["type"]
-                if t == "COVERS":
-                    c = nodes[u]
-                    row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
-                elif t == "LINE_OF":
-                    for pid, e in succ[u].items():
-                        if e["type"] == "OF_PRODUCT":
-                            p = nodes[pid]
-                            row["products"].append([p.get("manufacturer_uscc"), p.get("category")])
-            row["exporter"] = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
+            row["certificates"] = [[c.get("issued_on", ""), c.get("result"), c.get("issuer")] for c in certificates]
+            row["products"] = [[p.get("manufacturer_uscc"), p.get("category")] for p in products]
         rows.append(row)
     return rows
 

@@ -58,10 +58,25 @@ def _arrivals_by_date(store: MemoryStore) -> tuple[list[str], list[str]]:
     return [d for d, _ in pairs], [a for _, a in pairs]
 
 
+def shipment_parts_nx(store: MemoryStore, sid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """A shipment's certificates and the products of its lines (their node properties), and its
+    exporter's key: what every consignment query reads of the CN side."""
+    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    certificates, products = [], []
+    for u, d in pred[sid].items():
+        t = d["type"]
+        if t == "COVERS":
+            certificates.append(nodes[u])
+        elif t == "LINE_OF":
+            products += [nodes[p] for p, e in succ[u].items() if e["type"] == "OF_PRODUCT"]
+    exporter = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
+    return certificates, products, exporter
+
+
 def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
     """The rows of :data:`CHECKED_CONSIGNMENTS_CYPHER` (or, with ``window`` = (entry point, since,
     until), of :data:`WINDOW_CONSIGNMENTS_CYPHER`), walked in the embedded graph."""
-    nodes, into, out = store.graph._node, store.into, store.out  # noqa: SLF001
+    nodes, out = store.graph._node, store.out  # noqa: SLF001
     if window is None:
         arrivals = sorted({a for i in store.ids("Inspection") for a in out(i, "CHECKED") if "arrived_on" in nodes[a]})
     else:
@@ -89,22 +104,15 @@ def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = No
         }
         sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
         if sid is not None:
+            certificates, products, row["exporter"] = shipment_parts_nx(store, sid)
             row["shipment"] = sid[9:]
-            for u, d in pred[sid].items():
-                t = d["type"]
-                if t == "COVERS":
-                    c = nodes[u]
-                    row["results"].append(c.get("result"))
-                    row["offices"].append(c.get("issuer"))
-                    row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
-                    row["standards"] += list(c.get("standards", ()))
-                elif t == "LINE_OF":
-                    for pid, e in succ[u].items():
-                        if e["type"] == "OF_PRODUCT":
-                            p = nodes[pid]
-                            row["categories"].append(p.get("category"))
-                            row["factories"].append(p.get("manufacturer_uscc"))
-            row["exporter"] = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
+            for c in certificates:
+                row["results"].append(c.get("result"))
+                row["offices"].append(c.get("issuer"))
+                row["certificates"].append([c.get("issued_on", ""), c.get("result"), c.get("issuer")])
+                row["standards"] += list(c.get("standards", ()))
+            row["categories"] = [p.get("category") for p in products]
+            row["factories"] = [p.get("manufacturer_uscc") for p in products]
         rows.append(row)
     return rows
 

@@ -13,28 +13,16 @@ import pytest
 
 from graph.memory import MemoryStore
 from graph.store import Store
-from loaders.linkage import link
-from loaders.load import load
 from queries.offenders import offenders
 from queries.priorities import priorities
 from queries.schemes import alignment, reliability
 from queries.trace import trace
-from tests.conftest import _open_neo4j
-from tests.serving import ROOT, Served, serve
+from tests.serving import ROOT, Served, serve_loaded
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def api(request, tmp_path_factory, demo_dir):
-    tmp = tmp_path_factory.mktemp(f"api-{request.param}")
-    store: Store = MemoryStore(tmp / "store") if request.param == "embedded" else _open_neo4j(request.getfixturevalue("neo4j_server"))
-    assert load(store, [str(demo_dir)]).rejected == 0
-    link(store, "2026-01-01T00:00:00+00:00")
-    env = {}
-    if request.param == "neo4j":
-        uri, user, password = request.getfixturevalue("neo4j_server")
-        env = {"NEO4J_USER": user, "NEO4J_PASSWORD": password}
-    served = serve(store, tmp, env=env)
-    served.neo4j = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None  # type: ignore[attr-defined]
+    served = serve_loaded(request, request.param, tmp_path_factory.mktemp(f"api-{request.param}"), demo_dir)
     yield served
     served.stop()
 

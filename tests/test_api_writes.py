@@ -8,12 +8,8 @@ import json
 import pytest
 
 from graph.memory import MemoryStore
-from graph.store import Store
-from loaders.linkage import link
-from loaders.load import load
-from tests.conftest import _open_neo4j
 from tests.exchange import FACTORY, GTIN, VALID, write_all
-from tests.serving import serve
+from tests.serving import serve_loaded
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -21,14 +17,7 @@ def api(request, tmp_path):
     """The hand-made graph of tests/exchange.py, without its investigation, served."""
     folder = write_all(tmp_path / "in")
     (folder / "cn-investigations.csv").unlink()
-    store: Store = MemoryStore(tmp_path / "store") if request.param == "embedded" else _open_neo4j(request.getfixturevalue("neo4j_server"))
-    assert load(store, [str(folder)]).rejected == 0
-    link(store, "2026-01-01T00:00:00+00:00")
-    env = {}
-    if request.param == "neo4j":
-        _, user, password = request.getfixturevalue("neo4j_server")
-        env = {"NEO4J_USER": user, "NEO4J_PASSWORD": password}
-    served = serve(store, tmp_path, env=env)
+    served = serve_loaded(request, request.param, tmp_path, folder)
     yield served
     served.stop()
 
