@@ -78,52 +78,72 @@ def cn_history(store: Store, until: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["month"] <= until[:7]]
 
 
-# The arrivals to score: only what the score reads (lighter than a full consignment row).
+# The arrivals to score, with the shipment each was linked to; and what the score reads of every
+# shipment (kept until the data changes, so that a window is a join, not a walk).
 WINDOW_CYPHER = """
 MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
 OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
-RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment,
-       CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] END
-         AS certificates,
-       CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) |
-         [p.manufacturer_uscc, p.category]] END AS products,
-       CASE WHEN s IS NULL THEN NULL ELSE [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] END AS exporter
+RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment
+"""
+
+SHIPMENT_PARTS_CYPHER = """
+MATCH (s:Shipment)
+RETURN s.key AS shipment,
+       [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
+       [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | [p.manufacturer_uscc, p.category]] AS products,
+       [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] AS exporter
 """
 
 
 def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     """The rows of :data:`WINDOW_CYPHER`, walked in the embedded graph."""
-    from queries.schemes import _arrivals_by_date, shipment_parts_nx
+    from queries.schemes import _arrivals_by_date
 
     nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
     days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
     rows = []
     for aid in ids[bisect_left(days, since): bisect_right(days, until)]:
         a = nodes[aid]
-        if a.get("entry_point") != entry_point:
-            continue
-        row: dict[str, Any] = {"arrival": aid[8:], "arrived_on": a["arrived_on"], "shipment": None, "certificates": [],
-                               "products": [], "exporter": None}
-        sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
-        if sid is not None:
-            certificates, products, row["exporter"] = shipment_parts_nx(store, sid)
-            row["shipment"] = sid[9:]
-            row["certificates"] = [[c.get("issued_on", ""), c.get("result"), c.get("issuer")] for c in certificates]
-            row["products"] = [[p.get("manufacturer_uscc"), p.get("category")] for p in products]
-        rows.append(row)
+        if a.get("entry_point") == entry_point:
+            sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
+            rows.append({"arrival": aid[8:], "arrived_on": a["arrived_on"], "shipment": sid[9:] if sid else None})
     return rows
+
+
+def shipment_parts_rows_nx(store: MemoryStore) -> list[dict[str, Any]]:
+    """The rows of :data:`SHIPMENT_PARTS_CYPHER`, walked in the embedded graph."""
+    from queries.schemes import shipment_parts_nx
+
+    rows = []
+    for sid in store.ids("Shipment"):
+        certificates, products, exporter = shipment_parts_nx(store, sid)
+        rows.append({"shipment": sid[9:], "exporter": exporter,
+                     "certificates": [[c.get("issued_on", ""), c.get("result"), c.get("issuer")] for c in certificates],
+                     "products": [[p.get("manufacturer_uscc"), p.get("category")] for p in products]})
+    return rows
+
+
+def _parts(rows: list[dict[str, Any]]) -> dict[str, tuple]:
+    """shipment -> (certificates, factories, categories, exporter), each sorted, shared and small."""
+    out = {}
+    for r in rows:
+        out[r["shipment"]] = (tuple(sorted(tuple(c) for c in r["certificates"])),
+                              tuple(sorted({f for f, _ in r["products"] if f})),
+                              tuple(sorted({c for _, c in r["products"] if c})), r["exporter"])
+    return out
 
 
 def _window(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     if isinstance(store, MemoryStore):
         rows = window_nx(store, entry_point, since, until)
+        parts = store.memo("shipment_parts", lambda: _parts(shipment_parts_rows_nx(store)))
     else:
         rows = [r.data() for r in store.read(WINDOW_CYPHER, entry_point=entry_point, since=since, until=until)]  # type: ignore[attr-defined]
+        parts = store.memo("shipment_parts", lambda: _parts([r.data() for r in store.read(SHIPMENT_PARTS_CYPHER)]))  # type: ignore[attr-defined]
+    none: tuple = ((), (), (), None)
     for r in rows:
-        products = r.pop("products")
-        r["factories"] = sorted({f for f, _ in products if f})
-        r["categories"] = sorted({c for _, c in products if c})
-        r["certificates"] = sorted(list(c) for c in r["certificates"])
+        certificates, factories, categories, r["exporter"] = parts.get(r["shipment"], none) if r["shipment"] else none
+        r["certificates"], r["factories"], r["categories"] = certificates, list(factories), list(categories)
     return sorted(rows, key=lambda r: (r["arrived_on"], r["arrival"]))
 
 
