@@ -138,7 +138,8 @@ def _window(store: Store, entry_point: str, since: str, until: str) -> list[dict
         rows = window_nx(store, entry_point, since, until)
         parts = store.memo("shipment_parts", lambda: _parts(shipment_parts_rows_nx(store)))
     else:
-        rows = [r.data() for r in store.read(WINDOW_CYPHER, entry_point=entry_point, since=since, until=until)]  # type: ignore[attr-defined]
+        rows = [{"arrival": r[0], "arrived_on": r[1], "shipment": r[2]}
+                for r in store.read(WINDOW_CYPHER, entry_point=entry_point, since=since, until=until)]  # type: ignore[attr-defined]
         parts = store.memo("shipment_parts", lambda: _parts([r.data() for r in store.read(SHIPMENT_PARTS_CYPHER)]))  # type: ignore[attr-defined]
     none: tuple = ((), (), (), None)
     for r in rows:
