@@ -413,6 +413,7 @@ class MemoryStore:
         """``compute()``, kept until the next write: an index a query derives from the graph."""
         if name not in self._memo:
             self._memo[name] = compute()
+            gc.freeze()  # like the graph: millions of kept objects the collector need not scan again
         return self._memo[name]  # type: ignore[no-any-return]
 
     def ids(self, label: str) -> list[str]:
