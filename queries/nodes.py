@@ -8,6 +8,7 @@ constants of :mod:`graph.model`, and :func:`_check` refuses anything else before
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from graph.memory import MemoryStore
@@ -95,8 +96,9 @@ def page(store: Store, label: str, offset: int, limit: int, prop: str | None = N
     if isinstance(store, MemoryStore):
         ids = store.ids(label)
         if prop:
-            found = store.graph._node  # noqa: SLF001
-            ids = [i for i in ids if lo <= str(found[i].get(prop, "")) <= hi and prop in found[i]]
+            # the ids sorted by the property, kept: a page of a window is two bisections and a sort
+            values, by_value = store.memo(f"by:{label}.{prop}", lambda: _by_value(store, label, prop))
+            ids = sorted(by_value[bisect_left(values, lo): bisect_right(values, hi)])
         n = len(label) + 1
         return len(ids), [i[n:] for i in ids[offset: offset + limit]]
     where = f"WHERE n.`{prop}` >= $lo AND n.`{prop}` <= $hi" if prop else ""
@@ -104,6 +106,12 @@ def page(store: Store, label: str, offset: int, limit: int, prop: str | None = N
     rows = store.read(f"MATCH (n:`{label}`) {where} RETURN n.key AS k ORDER BY k SKIP $o LIMIT $l",  # type: ignore[attr-defined]
                       lo=lo, hi=hi, o=offset, l=limit)
     return total["c"], [r["k"] for r in rows]
+
+
+def _by_value(store: MemoryStore, label: str, prop: str) -> tuple[list[str], list[str]]:
+    nodes = store.graph._node  # noqa: SLF001
+    pairs = sorted((str(nodes[i][prop]), i) for i in store.ids(label) if prop in nodes[i])
+    return [v for v, _ in pairs], [i for _, i in pairs]
 
 
 # -- search over company names, in both scripts ------------------------------------------------------

@@ -276,3 +276,18 @@ def test_every_request_is_audited_with_who_what_and_outcome(api):
     assert by_name["Fine"]["outcome"] == "ok" and by_name["Fine"]["operation"] == "query"
     assert any(x["outcome"].startswith("unauthorized") and x["token"] is None for x in lines)
     assert all({"at", "token", "org", "role", "operation", "outcome", "status", "ms"} <= x.keys() for x in lines)
+
+
+def test_lists_select_a_window_by_date(api):
+    with _direct(api) as direct:
+        days = sorted(p["arrived_on"] for (label, _), p in direct.dump().nodes.items() if label == "Arrival")
+        found = sorted(p["found_on"] for (label, _), p in direct.dump().nodes.items() if label == "Finding")
+    lo, hi = days[len(days) // 4], days[len(days) // 2]
+    page = api.data("analyst", "query($s: Date, $u: Date) { arrivals(since: $s, until: $u, first: 100) { totalCount "
+                    "edges { node { mrn arrivedOn } } } }", {"s": lo, "u": hi})["arrivals"]
+    assert page["totalCount"] == sum(lo <= d <= hi for d in days) > 0
+    assert all(lo <= e["node"]["arrivedOn"] <= hi for e in page["edges"])
+    assert [e["node"]["mrn"] for e in page["edges"]] == sorted(e["node"]["mrn"] for e in page["edges"])
+    since = found[len(found) // 2]
+    got = api.data("analyst", "query($s: Date) { findings(since: $s) { totalCount } }", {"s": since})["findings"]
+    assert got["totalCount"] == sum(d >= since for d in found)
