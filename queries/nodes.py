@@ -97,7 +97,7 @@ def page(store: Store, label: str, offset: int, limit: int, prop: str | None = N
         ids = store.ids(label)
         if prop:
             # the ids sorted by the property, kept: a page of a window is two bisections and a sort
-            values, by_value = store.memo(f"by:{label}.{prop}", lambda: _by_value(store, label, prop))
+            values, by_value = sorted_by(store, label, prop)
             ids = sorted(by_value[bisect_left(values, lo): bisect_right(values, hi)])
         n = len(label) + 1
         return len(ids), [i[n:] for i in ids[offset: offset + limit]]
@@ -108,10 +108,15 @@ def page(store: Store, label: str, offset: int, limit: int, prop: str | None = N
     return total["c"], [r["k"] for r in rows]
 
 
-def _by_value(store: MemoryStore, label: str, prop: str) -> tuple[list[str], list[str]]:
-    nodes = store.graph._node  # noqa: SLF001
-    pairs = sorted((str(nodes[i][prop]), i) for i in store.ids(label) if prop in nodes[i])
-    return [v for v, _ in pairs], [i for _, i in pairs]
+def sorted_by(store: MemoryStore, label: str, prop: str) -> tuple[list[str], list[str]]:
+    """``(values, ids)``: the nodes of ``label`` that have ``prop``, sorted by it (kept until the
+    data changes), so that a range of values is two bisections."""
+    def build() -> tuple[list[str], list[str]]:
+        nodes = store.graph._node  # noqa: SLF001
+        pairs = sorted((str(nodes[i][prop]), i) for i in store.ids(label) if prop in nodes[i])
+        return [v for v, _ in pairs], [i for _, i in pairs]
+
+    return store.memo(f"by:{label}.{prop}", build)
 
 
 # -- search over company names, in both scripts ------------------------------------------------------

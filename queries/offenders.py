@@ -27,10 +27,12 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from typing import Any
 
+import networkx as nx
 from scipy.stats import binomtest
 
 from graph.memory import MemoryStore
 from graph.store import Store
+from queries.schemes import _quarter, shrinkage
 from queries.trace import evidence, rank
 
 TREND_P = 0.05
@@ -171,10 +173,6 @@ def _read(store: Store, cypher: str, nx_fn: Any, *args: Any, **params: Any) -> l
 
 
 # -- the arithmetic, shared ----------------------------------------------------------------------------
-def _quarter(day: str) -> str:
-    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
-
-
 def _trend(days: list[str], middle: str) -> dict[str, Any]:
     first = sum(d < middle for d in days)
     second = len(days) - first
@@ -193,19 +191,10 @@ def _middle(since: str, until: str) -> str:
 
 def _groups(same_as: dict[str, list[str]], usccs: set[str]) -> dict[str, frozenset[str]]:
     """Each registration's group: the registrations SAME_AS joins to it, transitively."""
-    out: dict[str, frozenset[str]] = {}
-    for u in sorted(usccs):
-        if u in out:
-            continue
-        group, todo = {u}, [u]
-        while todo:
-            for t in same_as.get(todo.pop(), ()):
-                if t not in group:
-                    group.add(t)
-                    todo.append(t)
-        for g in group:
-            out[g] = frozenset(group)
-    return out
+    g = nx.Graph()
+    g.add_nodes_from(usccs)
+    g.add_edges_from((u, t) for u, twins in same_as.items() for t in twins)
+    return {u: frozenset(c) for c in nx.connected_components(g) for u in c}
 
 
 def _summary(found: list[dict[str, Any]], middle: str) -> dict[str, Any]:
@@ -243,19 +232,6 @@ def _exposure(store: Store, label: str, keys: list[str], lo: str, hi: str) -> di
         if n:
             out[k] = n
     return out
-
-
-def shrinkage(pairs: list[tuple[float, float]], default: float = 20.0) -> float:
-    """Pseudo-observations for shrinking rates x/n towards their pooled mean: how much the rates
-    differ beyond binomial chance (beta-binomial, method of moments; empirical Bayes)."""
-    pairs = [(x, n) for x, n in pairs if n > 0]
-    total_x, total_n = sum(x for x, _ in pairs), sum(n for _, n in pairs)
-    if len(pairs) < 20 or not 0 < total_x < total_n:
-        return default
-    m = total_x / total_n
-    observed = sum(n * (x / n - m) ** 2 for x, n in pairs) / total_n
-    between = observed - m * (1 - m) * len(pairs) / total_n
-    return 1000.0 if between <= 0 else min(max(m * (1 - m) / between - 1, 1.0), 1000.0)
 
 
 def offenders(store: Store, since: str | None = None, until: str | None = None, limit: int | None = 20,

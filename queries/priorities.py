@@ -33,7 +33,8 @@ from typing import Any
 
 from graph.memory import MemoryStore
 from graph.store import Store
-from queries.schemes import consignments
+from queries.nodes import sorted_by
+from queries.schemes import consignments, shrinkage
 
 PRIOR_WEIGHT = 10.0  # pseudo-observations behind a shrunk rate, until the data can say how many
 
@@ -97,10 +98,8 @@ RETURN s.key AS shipment,
 
 def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     """The rows of :data:`WINDOW_CYPHER`, walked in the embedded graph."""
-    from queries.schemes import _arrivals_by_date
-
     nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
-    days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
+    days, ids = sorted_by(store, "Arrival", "arrived_on")
     rows = []
     for aid in ids[bisect_left(days, since): bisect_right(days, until)]:
         a = nodes[aid]
@@ -227,16 +226,7 @@ class _Evidence:
         """How many pseudo-observations a factory's rate is shrunk with: from how much factories'
         CIQ failure rates differ beyond chance (beta-binomial, method of moments: empirical Bayes)
         in what is known. Scaling failures to unsafe shipments scales rates, not the trials."""
-        counts = [(c.bad, c.n) for c in self.cn.values() if c.n > 0]
-        self.prior = PRIOR_WEIGHT
-        total_x, total_n = sum(x for x, _ in counts), sum(n for _, n in counts)
-        if len(counts) < 20 or not 0 < total_x < total_n:
-            return
-        m = total_x / total_n
-        observed = sum(n * (x / n - m) ** 2 for x, n in counts) / total_n  # trial-weighted variance of the rates
-        chance = m * (1 - m) * len(counts) / total_n  # what binomial noise alone gives
-        between = observed - chance
-        self.prior = 1000.0 if between <= 0 else min(max(m * (1 - m) / between - 1, 1.0), 1000.0)
+        self.prior = shrinkage([(c.bad, c.n) for c in self.cn.values()], default=PRIOR_WEIGHT)
 
     def factory_rate(self, uscc: str) -> tuple[float, str]:
         eu, cn = self.eu["factory"][uscc], self.cn[uscc]

@@ -23,6 +23,7 @@ from scipy.stats import binomtest
 
 from graph.memory import MemoryStore
 from graph.store import Store
+from queries.nodes import sorted_by
 
 # Which arrivals: those EU-checked (from the inspections, far fewer than arrivals), or those of an
 # entry point in a window. The text is chosen here, never taken from a request.
@@ -52,12 +53,6 @@ CHECKED_CONSIGNMENTS_CYPHER = _CHECKED + _ROW
 WINDOW_CONSIGNMENTS_CYPHER = _WINDOW + _ROW
 
 
-def _arrivals_by_date(store: MemoryStore) -> tuple[list[str], list[str]]:
-    nodes = store.graph._node  # noqa: SLF001
-    pairs = sorted((nodes[a]["arrived_on"], a) for a in store.ids("Arrival") if "arrived_on" in nodes[a])
-    return [d for d, _ in pairs], [a for _, a in pairs]
-
-
 def shipment_parts_nx(store: MemoryStore, sid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
     """A shipment's certificates and the products of its lines (their node properties), and its
     exporter's key: what every consignment query reads of the CN side."""
@@ -81,7 +76,7 @@ def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = No
         arrivals = sorted({a for i in store.ids("Inspection") for a in out(i, "CHECKED") if "arrived_on" in nodes[a]})
     else:
         entry_point, since, until = window
-        days, ids = store.memo("arrivals_by_date", lambda: _arrivals_by_date(store))
+        days, ids = sorted_by(store, "Arrival", "arrived_on")
         arrivals = [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
     succ, pred = store.graph._succ, store.graph._pred  # noqa: SLF001 - the hot loop reads adjacency directly
     rows = []
@@ -185,6 +180,19 @@ def _round(x: float | None) -> float | None:
 
 def _quarter(day: str | None) -> str | None:
     return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}" if day else None
+
+
+def shrinkage(pairs: list[tuple[float, float]], default: float = 20.0) -> float:
+    """Pseudo-observations for shrinking rates x/n towards their pooled mean: how much the rates
+    differ beyond binomial chance (beta-binomial, method of moments; empirical Bayes)."""
+    pairs = [(x, n) for x, n in pairs if n > 0]
+    total_x, total_n = sum(x for x, _ in pairs), sum(n for _, n in pairs)
+    if len(pairs) < 20 or not 0 < total_x < total_n:
+        return default
+    m = total_x / total_n
+    observed = sum(n * (x / n - m) ** 2 for x, n in pairs) / total_n
+    between = observed - m * (1 - m) * len(pairs) / total_n
+    return 1000.0 if between <= 0 else min(max(m * (1 - m) / between - 1, 1.0), 1000.0)
 
 
 ALIGNMENT_DIMENSIONS = ("category", "hazard", "standard", "office", "quarter")
