@@ -301,8 +301,9 @@ def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers
                 outcome = "error"
             kind = outcome.split(":")[0]
             op_type = op.get("type") or "-"
-            metrics.requests.labels(path, op_type, kind).inc()
-            metrics.latency.labels(path, op_type).observe(elapsed)
+            route = path if path in ("/graphql", "/healthz", "/metrics") else "other"  # bounded label values
+            metrics.requests.labels(route, op_type, kind).inc()
+            metrics.latency.labels(route, op_type).observe(elapsed)
             if kind != "ok":
                 metrics.errors.labels(kind).inc()
             metrics.in_flight.dec()
