@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any, Callable, TypeVar
 
@@ -50,6 +51,10 @@ pass_ctx = click.make_pass_decorator(_Context)
 @click.pass_context
 def main(ctx: click.Context, store: str | None, neo4j_user: str | None, neo4j_password: str | None, neo4j_database: str | None) -> None:
     """tracegraph: trace unsafe products from EU findings back to the factories that made them."""
+    # The Neo4j driver warns of every transaction it retries (two writers of a load can deadlock
+    # on a shared node; the server detects it and the driver retries). Retries that end well are no
+    # news to a user; ones that do not end in an error of their own.
+    logging.getLogger("neo4j.session").setLevel(logging.ERROR)
     settings = Settings.from_env().with_(
         store=store, neo4j_user=neo4j_user, neo4j_password=neo4j_password, neo4j_database=neo4j_database
     )

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
@@ -41,10 +43,14 @@ INDEXES = (
 
 
 def _add_tag(var: str) -> str:
-    """Add the load's provenance tag to ``var._src`` only when it is missing (no needless write)."""
+    """Add the load's provenance tag to ``var._src`` only when it is missing (no needless write).
+
+    The test before the write may read a value another transaction is about to change; the write
+    itself is evaluated under the node's lock and drops the tag before adding it, so two writers
+    adding the same tag leave it there once."""
     return (
         f"FOREACH (_ IN CASE WHEN NOT $tag IN coalesce({var}._src, []) THEN [1] ELSE [] END |"
-        f" SET {var}._src = coalesce({var}._src, []) + $tag)"
+        f" SET {var}._src = [t IN coalesce({var}._src, []) WHERE t <> $tag] + $tag)"
     )
 
 
@@ -95,12 +101,66 @@ def edge_statement(label: str, rel_type: str, with_props: bool, fresh: bool) -> 
     ])
 
 
+def state_statement(label: str) -> str:
+    """What the store holds of a batch's keys: content hash (null for a node only referred to so
+    far) and whether the load's tag is on it. Keys it does not return are absent."""
+    return (
+        f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}) "
+        "RETURN n.key AS k, n._h AS h, $tag IN coalesce(n._src, []) AS tagged"
+    )
+
+
+def _edges_clause(label: str) -> list[str]:
+    """One subquery per stated relationship type of ``label``: merge each target of ``row.e<i>``
+    (tagged, with the edge's fields when it has some) and create the relationship from ``n``."""
+    out = []
+    for i, (rel_type, target) in enumerate(STATED[label].items()):
+        out += [
+            f"CALL (n, row) {{ UNWIND row.e{i} AS e",
+            f"  MERGE (m:`{target}` {{key: e.k}})",
+            "  ON CREATE SET m._src = [$tag], m._at = $at",
+            "  " + _add_tag("m"),
+            "  FOREACH (_ IN CASE WHEN e.p IS NULL THEN [] ELSE [1] END | SET m += e.p)",
+            f"  CREATE (n)-[:`{rel_type}` {{_src: [$tag]}}]->(m) }}",
+        ]
+    return out
+
+
+def create_statement(label: str) -> str:
+    """Create the records of a batch that are not in the store yet, with their relationships."""
+    return "\n".join([
+        "UNWIND $rows AS row",
+        f"CREATE (n:`{label}`)",
+        "SET n = row.props, n.key = row.key, n._h = row.h, n._at = $at, n._src = [$tag]",
+        *(["WITH n, row"] + _edges_clause(label) if STATED[label] else []),
+    ])
+
+
+def rewrite_statement(label: str) -> str:
+    """Replace the fields and stated relationships of records whose content changed (or that were
+    only referred to so far), keeping their provenance and the relationships linkage inferred."""
+    types = "|".join(f"`{t}`" for t in STATED[label])
+    return "\n".join([
+        "UNWIND $rows AS row",
+        f"MATCH (n:`{label}` {{key: row.key}})",
+        *([f"CALL (n) {{ MATCH (n)-[r:{types}]->() WHERE r.method IS NULL DELETE r }}"] if STATED[label] else []),
+        # tag first: the write takes the node's lock, so the provenance read next is current
+        "SET n._src = [t IN coalesce(n._src, []) WHERE t <> $tag] + $tag",
+        "WITH n, row, n._src AS src",
+        "SET n = row.props, n.key = row.key, n._h = row.h, n._at = $at, n._src = src",
+        *(["WITH n, row"] + _edges_clause(label) if STATED[label] else []),
+    ])
+
+
 NODE_WRITE = {label: node_statement(label) for label in LABELS}
 DELETE_STATED = {label: delete_statement(label) for label in LABELS if STATED[label]}
 EDGE_WRITE = {
     (label, rel_type, with_props, fresh): edge_statement(label, rel_type, with_props, fresh)
     for label in LABELS for rel_type in STATED[label] for with_props in (False, True) for fresh in (False, True)
 }
+STATE_READ = {label: state_statement(label) for label in LABELS}
+CREATE_WRITE = {label: create_statement(label) for label in LABELS}
+REWRITE = {label: rewrite_statement(label) for label in LABELS}
 
 
 def _plain(value: Any) -> Any:
@@ -118,8 +178,57 @@ def _row(rec: Record) -> dict[str, Any]:
     return {"key": rec.key, "h": content_hash(props), "props": props}
 
 
+def _with_edges(rec: Record, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the record's stated relationships by type, as ``e0``, ``e1`` … (see :func:`_edges_clause`)."""
+    types = list(STATED[rec.label])
+    lists: list[list[dict[str, Any]]] = [[] for _ in types]
+    for e in rec.edges:
+        lists[types.index(e.type)].append({"k": e.key, "p": dict(e.props)} if e.props else {"k": e.key})
+    for i, items in enumerate(lists):
+        row[f"e{i}"] = items
+    return row
+
+
 def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], tag: str, at: str) -> ApplyResult:
-    """Write one batch in one transaction: nodes, then stale relationships out, then relationships in."""
+    """Write one batch in one transaction.
+
+    One read finds what the store holds of the batch's keys; then records not there are created
+    outright, records whose content changed (or that were only referred to so far) are rewritten,
+    records unchanged but new to this file get its tag, and records this file already loaded
+    unchanged are left alone (a reload writes nothing). Should another writer create one of the
+    keys in between, the unique constraint fails the transaction and :func:`_merge_batch` redoes it.
+    """
+    rows = [_row(r) for r in records]
+    held = {r["k"]: (r["h"], r["tagged"]) for r in tx.run(STATE_READ[label], keys=[r.key for r in records], tag=tag)}
+    fresh, rewrite, retag = [], [], []
+    result = ApplyResult()
+    for rec, row in zip(records, rows):
+        state = held.get(rec.key)
+        if state is None:
+            fresh.append(_with_edges(rec, row))
+            result.created += 1
+        elif state[0] != row["h"]:
+            rewrite.append(_with_edges(rec, row))
+            if state[0] is None:
+                result.created += 1
+            else:
+                result.updated += 1
+        else:
+            result.unchanged += 1
+            if not state[1]:
+                retag.append(rec)
+    if fresh:
+        tx.run(CREATE_WRITE[label], rows=fresh, tag=tag, at=at).consume()
+    if rewrite:
+        tx.run(REWRITE[label], rows=rewrite, tag=tag, at=at).consume()
+    if retag:
+        _merge_batch(tx, label, retag, tag, at)
+    return result
+
+
+def _merge_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], tag: str, at: str) -> ApplyResult:
+    """Write one batch by merging every node and relationship: right whatever other writers do
+    meanwhile; the path for records already loaded by another file, and the fallback of :func:`_write_batch`."""
     rows = [_row(r) for r in records]
     rec = tx.run(NODE_WRITE[label], rows=rows, tag=tag, at=at).single(strict=True)
     if rec["updated"] and label in DELETE_STATED:
@@ -161,6 +270,8 @@ class Neo4jStore:
         self._memo: dict[str, Any] = {}
         self._memo_version: str | None = None
         self._memo_lock = threading.Lock()
+        self.writers = int(os.environ.get("TRACEGRAPH_NEO4J_WRITERS", "2"))
+        self._writer_pool: ThreadPoolExecutor | None = None
         try:
             self.driver: Driver = GraphDatabase.driver(
                 uri,
@@ -245,13 +356,28 @@ class Neo4jStore:
         for rec in records:
             by_label[rec.label].append(rec)
         for label, recs in by_label.items():
-            for chunk in _chunks(recs, BATCH):
-                result.add(self._guard(self._write_chunk, label, chunk, source))
+            chunks = list(_chunks(recs, BATCH))
+            if self.writers > 1 and len(chunks) > 1 and len({r.key for r in recs}) == len(recs):
+                # no key repeats, so the chunks do not depend on each other: write them side by side
+                for r in self._pool().map(lambda c: self._guard(self._write_chunk, label, c, source), chunks):
+                    result.add(r)
+            else:
+                for chunk in chunks:
+                    result.add(self._guard(self._write_chunk, label, chunk, source))
         return result
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._writer_pool is None:
+            self._writer_pool = ThreadPoolExecutor(self.writers, thread_name_prefix="neo4j-writer")
+        return self._writer_pool
 
     def _write_chunk(self, label: str, chunk: Sequence[Record], source: Source) -> ApplyResult:
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(_write_batch, label, chunk, source.tag, source.loaded_at)
+            try:
+                return session.execute_write(_write_batch, label, chunk, source.tag, source.loaded_at)
+            except neo4j_errors.ConstraintError:
+                # another writer created some of these keys after our read: merge instead
+                return session.execute_write(_merge_batch, label, chunk, source.tag, source.loaded_at)
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
         """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""

@@ -126,3 +126,38 @@ def test_a_load_cut_off_by_a_server_restart_can_be_run_again(neo4j_server, tmp_p
         assert got.edges == expected.edges
     finally:
         server.kill()
+
+
+@pytest.mark.slow
+def test_two_loads_at_once_end_with_the_graph_of_one(neo4j_server, tmp_path):
+    """Two processes loading the same files at the same time: each finds keys missing, both create,
+    the unique constraint fails one and it merges instead; shared nodes get each tag once."""
+    data = tmp_path / "in"
+    generate(data, shipments=3000, seed=4)
+    stores = [Neo4jStore(*neo4j_server), Neo4jStore(*neo4j_server)]
+    stores[0].clear()
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run(s: Neo4jStore) -> None:
+        try:
+            start.wait()
+            report = load(s, [str(data)])
+            assert report.rejected == 0
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    got = stores[0].dump()
+    for s in stores:
+        s.close()
+    with MemoryStore(tmp_path / "reference") as ref:
+        load(ref, [str(data)])
+        expected = ref.dump()
+    assert got.nodes == expected.nodes
+    assert got.edges == expected.edges
