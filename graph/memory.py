@@ -45,12 +45,44 @@ from graph.model import (
 
 T = TypeVar("T")
 
-FORMAT = 1
+FORMAT = 2  # 2: shared empty adjacency and placeholder attributes; the pools pickled with the graph
+READS = (1, 2)  # a format-1 snapshot opens too: its pools are rebuilt from the graph
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
 _HEADER = struct.Struct("<II")  # payload length, crc32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
+
+
+class _Empty(dict):  # type: ignore[type-arg]
+    """The one empty adjacency shared by every node with no relationship in one direction (over a
+    third of the graph's dicts otherwise: fewer objects to keep and to unpickle on open). It is never
+    written: a node about to get its first relationship in that direction gets its own dict."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_empty, ())  # unpickles as the very object EMPTY, so ``is EMPTY`` holds after a reopen
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the shared empty adjacency of the embedded store is never written")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
+
+
+EMPTY = _Empty()
+
+
+def _empty() -> _Empty:
+    return EMPTY
+
+
+class _Placeholder(dict):  # type: ignore[type-arg]
+    """The attributes of nodes known only as the target of a relationship, with no fields of their
+    own (a container, a shipment whose record has not come yet): only provenance and load time, one
+    dict shared by all with the same. Copied before any change (see ``MemoryStore._own``)."""
+
+    __slots__ = ()
 
 
 def _shared(props: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +134,7 @@ class MemoryStore:
             self._take_lock()
         self._src_pool: dict[frozenset[str], frozenset[str]] = {}
         self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
+        self._placeholders: dict[tuple[frozenset[str], str], _Placeholder] = {}
         self._pending: list[tuple[Any, list[Any]]] = []  # (Source, records) or (link header, links)
         self._pending_rows = 0
         self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
@@ -131,15 +164,18 @@ class MemoryStore:
             if snap.exists():
                 try:
                     with open(snap, "rb") as f:
-                        fmt, seq, graph = pickle.load(f)
+                        fmt, seq, graph, *pools = pickle.load(f)
                 except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
                     raise StoreError(
                         f"the snapshot {snap} cannot be read ({exc}); restore it from a backup or load the files again into a new store"
                     ) from None
-                if fmt != FORMAT:
-                    raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads format {FORMAT}")
+                if fmt not in READS:
+                    raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
                 self.seq, self.graph = seq, graph
-                self._rebuild_pools()
+                if fmt >= 2:  # pickled with the graph, so they hold the very objects the graph shares
+                    self._src_pool, self._edge_pool, self._placeholders = pools
+                else:
+                    self._rebuild_pools()
             self._replay_wal()
         finally:
             gc.enable()
@@ -230,7 +266,7 @@ class MemoryStore:
             raise StoreError(f"the store {self.path} was opened read-only")
         tmp = self.path / (SNAPSHOT + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, self.seq, self.graph), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((FORMAT, self.seq, self.graph, self._src_pool, self._edge_pool, self._placeholders), f, protocol=pickle.HIGHEST_PROTOCOL)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path / SNAPSHOT)
@@ -284,6 +320,13 @@ class MemoryStore:
             return src
         return self._intern_src(src | {tag})
 
+    def _placeholder(self, src: frozenset[str], at: str) -> _Placeholder:
+        key = (src, at)
+        attrs = self._placeholders.get(key)
+        if attrs is None:
+            attrs = self._placeholders[key] = _Placeholder(_src=src, _at=at)
+        return attrs
+
     def _edge_attrs(self, rel_type: str, src: frozenset[str]) -> dict[str, Any]:
         key = (rel_type, src)
         attrs = self._edge_pool.get(key)
@@ -317,10 +360,12 @@ class MemoryStore:
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
-                succ[nid] = {}
-                pred[nid] = {}
+                succ[nid] = EMPTY
+                pred[nid] = EMPTY
                 result.created += 1
             else:
+                if type(attrs) is _Placeholder:
+                    attrs = nodes[nid] = dict(attrs)  # about to get fields of its own
                 own = {k: v for k, v in attrs.items() if k[0] != "_"}
                 src = attrs["_src"]
                 if tag not in src:
@@ -343,15 +388,23 @@ class MemoryStore:
                 tid = intern(f"{edge.label}:{edge.key}")
                 target = nodes.get(tid)
                 if target is None:  # a reference to a record not loaded yet
-                    target = dict(edge.props) if edge.props else {}
-                    target["_src"] = only_tag
-                    target["_at"] = at
+                    if edge.props:
+                        target = dict(edge.props)
+                        target["_src"] = only_tag
+                        target["_at"] = at
+                    else:
+                        target = self._placeholder(only_tag, at)
                     nodes[tid] = target
-                    succ[tid] = {}
-                    pred[tid] = {}
+                    succ[tid] = EMPTY
+                    pred[tid] = EMPTY
                 else:
                     tsrc = target["_src"]
-                    if tag not in tsrc:
+                    if type(target) is _Placeholder:
+                        if edge.props:
+                            target = nodes[tid] = dict(target)
+                        elif tag not in tsrc:
+                            nodes[tid] = self._placeholder(tagged(tsrc), target["_at"])
+                    if tag not in tsrc and type(target) is not _Placeholder:
                         target["_src"] = tagged(tsrc)
                     if edge.props:
                         for k, v in edge.props.items():
@@ -369,8 +422,13 @@ class MemoryStore:
                     if tag in old["_src"]:
                         continue
                     data = self._edge_attrs(edge.type, tagged(old["_src"]))
+                if out is EMPTY:
+                    out = succ[nid] = {}
                 out[tid] = data
-                pred[tid][nid] = data
+                into = pred[tid]
+                if into is EMPTY:
+                    into = pred[tid] = {}
+                into[nid] = data
         return result
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
@@ -401,8 +459,13 @@ class MemoryStore:
                 continue  # linkage only links nodes that exist
             data = {"type": rel_type, "method": link.method, "score": link.score, "evidence": link.evidence,
                     "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at}
-            succ[a][b] = data
-            pred[b][a] = data
+            out, into = succ[a], pred[b]
+            if out is EMPTY:
+                out = succ[a] = {}
+            if into is EMPTY:
+                into = pred[b] = {}
+            out[b] = data
+            into[a] = data
 
     # -- reading ------------------------------------------------------------------------------------
     def _forget(self) -> None:

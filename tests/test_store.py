@@ -104,3 +104,33 @@ def test_a_damaged_snapshot_is_an_error_that_says_what_to_do(tmp_path, demo_dir)
     with pytest.raises(StoreError, match="cannot be read .* load the files again"):
         MemoryStore(tmp_path / "s")
     shutil.rmtree(tmp_path / "s")
+
+
+def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_writes(tmp_path, demo_dir):
+    """Nodes without relationships in a direction share one empty dict, and nodes known only as a
+    target share their attributes; after a snapshot and a reopen both are still shared, and later
+    loads and links give each node its own before writing (the graph equals a single fresh load)."""
+    from graph.memory import EMPTY
+    from loaders.linkage import link
+
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir / "cn-shipments.csv")])
+    with MemoryStore(path) as s:
+        succ, pred, nodes = s.graph._succ, s.graph._pred, s.graph._node
+        assert all(v is EMPTY for v in list(succ.values()) + list(pred.values()) if not v)
+        containers = [a for n, a in nodes.items() if n.startswith("Container:")]
+        assert len(containers) > 50 and len({id(a) for a in containers}) == 1
+        load(s, [str(demo_dir)])
+        link(s, at="2026-01-01T00:00:00+00:00")
+        assert EMPTY == {} and len(EMPTY) == 0
+        got = s.dump()
+    with MemoryStore(tmp_path / "fresh") as fresh:
+        load(fresh, [str(demo_dir)])
+        link(fresh, at="2026-01-01T00:00:00+00:00")
+        expected = fresh.dump()
+    assert got.nodes == expected.nodes
+    assert got.edges == expected.edges
+    assert any(k[0] == "SAME_CONSIGNMENT" for k in got.edges)
+    with MemoryStore(path) as s:
+        assert s.dump() == got
