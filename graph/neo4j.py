@@ -14,11 +14,13 @@ import hashlib
 import json
 from collections import defaultdict
 import os
+import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
 from neo4j import exceptions as neo4j_errors
 
 from graph.errors import StoreError, StoreUnavailable
@@ -372,12 +374,13 @@ class Neo4jStore:
         return self._writer_pool
 
     def _write_chunk(self, label: str, chunk: Sequence[Record], source: Source) -> ApplyResult:
+        args = (label, chunk, source.tag, source.loaded_at)
         with self.driver.session(database=self.database) as session:
             try:
-                return session.execute_write(_write_batch, label, chunk, source.tag, source.loaded_at)
+                return _quick_retry(session, _write_batch, *args)
             except neo4j_errors.ConstraintError:
                 # another writer created some of these keys after our read: merge instead
-                return session.execute_write(_merge_batch, label, chunk, source.tag, source.loaded_at)
+                return _quick_retry(session, _merge_batch, *args)
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
         """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""
@@ -486,6 +489,32 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+DEADLOCK_RETRIES = 20
+
+
+def _quick_retry(session: Session, work: Callable[..., T], *args: Any) -> T:
+    """Run ``work(tx, *args)`` in a transaction of ``session`` and commit it.
+
+    The two writers of a load can deadlock on a node they both link to (an exporter, a container);
+    the server then fails one transaction, which can run again at once: it is retried here after
+    a pause of a few milliseconds, where the driver's managed retry would wait a second and more.
+    Any other error the driver would retry goes to its managed retry and backoff; the rest are raised."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            with session.begin_transaction() as tx:
+                result = work(tx, *args)
+                tx.commit()
+                return result
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+            if isinstance(exc, neo4j_errors.TransientError) and "DeadlockDetected" in (exc.code or ""):
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+                continue
+            if exc.is_retryable():  # a server restarting, a cluster changing its leader …
+                break
+            raise
+    return session.execute_write(work, *args)
 
 
 def _chunks(records: Sequence[Record], size: int) -> Iterator[list[Record]]:
