@@ -272,7 +272,7 @@ class Neo4jStore:
         self._memo: dict[str, Any] = {}
         self._memo_version: str | None = None
         self._memo_lock = threading.Lock()
-        self.writers = int(os.environ.get("TRACEGRAPH_NEO4J_WRITERS", "2"))
+        self.writers = _writers(os.environ.get("TRACEGRAPH_NEO4J_WRITERS", "2"))
         self._writer_pool: ThreadPoolExecutor | None = None
         try:
             self.driver: Driver = GraphDatabase.driver(
@@ -492,6 +492,17 @@ class Neo4jStore:
 
 
 DEADLOCK_RETRIES = 20
+
+
+def _writers(value: str) -> int:
+    """How many transactions a load keeps side by side (``TRACEGRAPH_NEO4J_WRITERS``)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 32:
+        raise StoreError(f"TRACEGRAPH_NEO4J_WRITERS must be a whole number from 1 to 32, not {value!r}")
+    return n
 
 
 def _quick_retry(session: Session, work: Callable[..., T], *args: Any) -> T:

@@ -161,3 +161,11 @@ def test_two_loads_at_once_end_with_the_graph_of_one(neo4j_server, tmp_path):
         expected = ref.dump()
     assert got.nodes == expected.nodes
     assert got.edges == expected.edges
+
+
+def test_a_bad_writer_count_is_a_clear_error(monkeypatch):
+    from graph.errors import StoreError
+
+    monkeypatch.setenv("TRACEGRAPH_NEO4J_WRITERS", "many")
+    with pytest.raises(StoreError, match="TRACEGRAPH_NEO4J_WRITERS must be a whole number from 1 to 32, not 'many'"):
+        Neo4jStore("bolt://127.0.0.1:1", "neo4j", "x")
