@@ -83,7 +83,7 @@ def _empty() -> _Empty:
 class _Placeholder(dict):  # type: ignore[type-arg]
     """The attributes of nodes known only as the target of a relationship, with no fields of their
     own (a container, a shipment whose record has not come yet): only provenance and load time, one
-    dict shared by all with the same. Copied before any change (see ``MemoryStore._own``)."""
+    dict shared by all with the same. ``MemoryStore._apply`` gives a node its own copy before changing it."""
 
     __slots__ = ()
 

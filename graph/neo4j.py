@@ -57,14 +57,17 @@ def _add_tag(var: str) -> str:
 
 
 def node_statement(label: str) -> str:
-    """Merge a batch of ``label`` records (``$rows``); return the keys of records that changed."""
+    """Merge a batch of ``label`` records (``$rows``); return the keys of records that changed.
+    (The path of records new to a file, and of batches another writer raced: see :func:`_merge_batch`.)"""
     return "\n".join([
         "UNWIND $rows AS row",
         f"MERGE (n:`{label}` {{key: row.key}})",
-        "WITH n, row, n._h IS NULL AS created, coalesce(n._h, '') <> row.h AS changed, n._src AS src",
+        "WITH n, row, n._h IS NULL AS created, coalesce(n._h, '') <> row.h AS changed",
+        # tag first: the write takes the node's lock, so the provenance kept below is current
+        "SET n._src = [t IN coalesce(n._src, []) WHERE t <> $tag] + $tag",
+        "WITH n, row, created, changed, n._src AS src",
         "FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |",
-        "  SET n = row.props SET n.key = row.key, n._h = row.h, n._at = $at, n._src = coalesce(src, []))",
-        _add_tag("n"),
+        "  SET n = row.props SET n.key = row.key, n._h = row.h, n._at = $at, n._src = src)",
         "RETURN collect(CASE WHEN created THEN row.key END) AS created,",
         "       collect(CASE WHEN changed AND NOT created THEN row.key END) AS updated,",
         "       count(*) AS total",
@@ -482,6 +485,9 @@ class Neo4jStore:
                 self._guard(lambda q=statement: session.run(q).consume())
 
     def close(self) -> None:
+        if self._writer_pool is not None:
+            self._writer_pool.shutdown()
+            self._writer_pool = None
         self.driver.close()
 
     def __enter__(self) -> "Neo4jStore":
