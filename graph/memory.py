@@ -48,8 +48,12 @@ from graph.model import (
 
 T = TypeVar("T")
 
-FORMAT = 2  # 2: shared empty adjacency and placeholder attributes; the pools pickled with the graph
-READS = (1, 2)  # a format-1 snapshot opens too: its pools are rebuilt from the graph
+# 2: shared empty adjacency and placeholder attributes; the pools pickled with the graph.
+# 3: the graph as four lists (node ids, attributes, successors, predecessors) rather than networkx's
+#    three dicts keyed by node id: the big dicts are then built in tight loops (and two of them
+#    copied from the first) instead of key by key between millions of small dicts, a quarter faster.
+FORMAT = 3
+READS = (1, 2, 3)  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
@@ -101,6 +105,33 @@ def _encode(r: Record) -> tuple:
 
 def _decode(t: tuple) -> Record:
     return Record(t[0], t[1], t[2], tuple(EdgeRef(*e) for e in t[3]))
+
+
+def _in_order(adjacency: dict[str, Any], ids: list[str]) -> list[Any]:
+    """The values of ``adjacency`` in the order of ``ids`` (its own order, unless a node was ever
+    added to the adjacency before the node dict: then by lookup)."""
+    if len(adjacency) == len(ids) and list(adjacency) == ids:  # same objects: compared by identity
+        return list(adjacency.values())
+    return [adjacency[n] for n in ids]
+
+
+def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: list[Any], pred: list[Any]) -> nx.DiGraph:
+    """A DiGraph from a format-3 snapshot's lists. The successor and predecessor dicts start as
+    copies of the node dict (a copy of its hash table, not a rehash of 5 million keys) whose values
+    are then replaced: faster than building each from scratch."""
+    nodes = dict(zip(ids, node_attrs))
+    if len(nodes) != len(ids) or not len(ids) == len(succ) == len(pred):
+        raise ValueError("the node lists of the snapshot differ in length")
+    out = nodes.copy()
+    out.update(zip(ids, succ))
+    into = nodes.copy()
+    into.update(zip(ids, pred))
+    g = nx.DiGraph()
+    g.graph = attrs
+    g._node = nodes  # noqa: SLF001
+    g._adj = out  # noqa: SLF001 - also sets _succ
+    g._pred = into  # noqa: SLF001
+    return g
 
 
 def _fsync_dir(path: Path) -> None:
@@ -167,14 +198,19 @@ class MemoryStore:
             if snap.exists():
                 try:
                     with open(snap, "rb") as f:
-                        fmt, seq, graph, *pools = pickle.load(f)
+                        fmt, seq, *rest = pickle.load(f)
+                    if fmt in READS and fmt >= 3:
+                        graph_attrs, ids, node_attrs, succ, pred, *pools = rest
+                        rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), *pools]
+                        del ids, node_attrs, succ, pred
                 except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
                     raise StoreError(
                         f"the snapshot {snap} cannot be read ({exc}); restore it from a backup or load the files again into a new store"
                     ) from None
                 if fmt not in READS:
                     raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
-                self.seq, self.graph = seq, graph
+                self.seq = seq
+                self.graph, *pools = rest
                 if fmt >= 2:  # pickled with the graph, so they hold the very objects the graph shares
                     self._src_pool, self._edge_pool, self._placeholders = pools
                 else:
@@ -269,7 +305,14 @@ class MemoryStore:
             raise StoreError(f"the store {self.path} was opened read-only")
         tmp = self.path / (SNAPSHOT + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, self.seq, self.graph, self._src_pool, self._edge_pool, self._placeholders), f, protocol=pickle.HIGHEST_PROTOCOL)
+            g = self.graph
+            ids = list(g._node)  # noqa: SLF001
+            pickle.dump(
+                (FORMAT, self.seq, g.graph, ids, list(g._node.values()), _in_order(g._succ, ids), _in_order(g._pred, ids),  # noqa: SLF001
+                 self._src_pool, self._edge_pool, self._placeholders),
+                f, protocol=pickle.HIGHEST_PROTOCOL,
+            )
+            del ids
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path / SNAPSHOT)

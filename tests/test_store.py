@@ -134,3 +134,43 @@ def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_write
     assert any(k[0] == "SAME_CONSIGNMENT" for k in got.edges)
     with MemoryStore(path) as s:
         assert s.dump() == got
+
+
+def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir):
+    """Format 3 keeps the graph as lists; a store written by the format-2 tracegraph (the networkx
+    graph pickled whole) still opens, and the next snapshot is written in the current format."""
+    import pickle
+
+    from graph.memory import FORMAT
+
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+        expected = s.dump()
+        old = (2, s.seq, s.graph, s._src_pool, s._edge_pool, s._placeholders)
+    snap = path / "graph.pickle"
+    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 3
+    snap.write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL))
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        load(s, [str(demo_dir)])  # nothing new, but the store is writable as before
+        s._write_snapshot()
+    assert pickle.loads(snap.read_bytes())[0] == FORMAT
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        g = s.graph
+        assert sorted((u, v) for v, into in g._pred.items() for u in into) == sorted(g.edges())
+
+
+def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path, demo_dir):
+    import pickle
+
+    from graph.errors import StoreError
+
+    with MemoryStore(tmp_path / "s") as s:
+        load(s, [str(demo_dir / "cn-shipments.csv")])
+    snap = tmp_path / "s" / "graph.pickle"
+    fmt, seq, attrs, ids, node_attrs, succ, pred, *pools = pickle.loads(snap.read_bytes())
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, node_attrs, succ[:-1], pred, *pools)))
+    with pytest.raises(StoreError, match="graph.pickle cannot be read .*differ in length"):
+        MemoryStore(tmp_path / "s")
