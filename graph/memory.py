@@ -389,6 +389,7 @@ class MemoryStore:
         result = ApplyResult()
         only_tag = self._with_tag(None, tag)
         grown: dict[frozenset[str], frozenset[str]] = {}  # provenance sets with this tag added
+        fresh: dict[str, dict[str, Any]] = {}  # the attributes of a relationship first stated by this source, by type
 
         def tagged(src: frozenset[str]) -> frozenset[str]:
             out = grown.get(src)
@@ -402,7 +403,10 @@ class MemoryStore:
             nid = intern(f"{rec.label}:{rec.key}")
             attrs = nodes.get(nid)
             if attrs is None:
-                attrs = _shared(rec.props)
+                # As _shared, inline, except the record's own key (the very string object): it is
+                # unique to this node, so interning it would only grow the intern table.
+                key = rec.key
+                attrs = {k: intern(v) if type(v) is str and len(v) <= 40 and v is not key else v for k, v in rec.props.items()}
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
@@ -459,7 +463,9 @@ class MemoryStore:
                                 target["_at"] = at
                 old = out.get(tid)
                 if old is None:
-                    data = self._edge_attrs(edge.type, only_tag)
+                    data = fresh.get(edge.type)
+                    if data is None:
+                        data = fresh[edge.type] = self._edge_attrs(edge.type, only_tag)
                 else:
                     if old["type"] != edge.type:
                         raise StoreError(

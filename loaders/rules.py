@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from graph import ids
 from graph import model as m
 from graph.errors import InvalidIdentifier
 from graph.model import EdgeRef, Record, composite_key
+
+T = TypeVar("T")
 
 MAX_TEXT = 65_536  # characters in one field; a longer one is usually a stray quote swallowing lines
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -48,26 +50,41 @@ def text(value: str) -> str:
     return value
 
 
-def _checked(clean: Callable[[str], str]) -> Callable[[str], str]:
-    def parse(value: str) -> str:
+def _checked(clean: Callable[[str], T]) -> Callable[[str], T]:
+    """``clean`` after the checks of :func:`text`; ``clean`` alone is kept as the parser's
+    ``on_clean_text``, for rows already known to pass those checks (see :func:`clean_row`)."""
+
+    def parse(value: str) -> T:
         return clean(text(value))
 
     parse.__name__ = clean.__name__
+    parse.on_clean_text = clean  # type: ignore[attr-defined]
     return parse
 
 
+def clean_row(values: Iterable[Any]) -> bool:
+    """Whether every value of a row is text that :func:`text` would pass unchanged (none too long,
+    no control character or undecodable byte): one check of the whole row then stands for one per
+    field. False when any value is not text (JSON numbers, lists, nulls)."""
+    try:
+        joined = "\n".join(values)
+    except TypeError:
+        return False
+    return len(joined) <= MAX_TEXT and not _SUSPECT.search(joined)
+
+
 def _enum(*allowed: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        v = text(value).strip().lower()
+    def one_of(value: str) -> str:
+        v = value.strip().lower()
         if v not in allowed:
             raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
         return v
 
-    return parse
+    return _checked(one_of)
 
 
-def quantity(value: str) -> int:
-    v = text(value).strip().replace(",", "").replace("_", "")
+def _quantity(value: str) -> int:
+    v = value.strip().replace(",", "").replace("_", "")
     if not v.isdigit():
         raise ValueError(f"{value!r} is not a whole number of units")
     return int(v)
@@ -76,11 +93,15 @@ def quantity(value: str) -> int:
 _HS = re.compile(r"^\d{4,10}$")
 
 
-def hs_code(value: str) -> str:
-    v = text(value).replace(".", "").replace(" ", "")
+def _hs_code(value: str) -> str:
+    v = value.replace(".", "").replace(" ", "")
     if not _HS.match(v):
         raise ValueError(f"{value!r} is not an HS code (4 to 10 digits)")
     return v
+
+
+quantity = _checked(_quantity)
+hs_code = _checked(_hs_code)
 
 
 # Safety Gate vocabulary, in its own spelling; other values are kept as written and compared casefolded.
@@ -99,10 +120,13 @@ HAZARDS = (
 _CANON = {v.casefold(): v for v in CATEGORIES + HAZARDS}
 
 
-def vocabulary(value: str) -> str:
+def _vocabulary(value: str) -> str:
     """A Safety Gate category or hazard, in its canonical spelling when it is a known one."""
-    v = " ".join(text(value).split())
+    v = " ".join(value.split())
     return _CANON.get(v.casefold(), v)
+
+
+vocabulary = _checked(_vocabulary)
 
 
 @dataclass(frozen=True)
@@ -111,10 +135,13 @@ class Field:
     parse: Callable[[str], Any] = text
     required: bool = False
     is_list: bool = False
+    # ``parse`` for a value known to pass :func:`text` already (a row that passed :func:`clean_row`)
+    on_clean_text: Callable[[str], Any] = str.strip
 
 
 def F(name: str, parse: Callable[[str], Any] = text, *, req: bool = False, many: bool = False) -> Field:
-    return Field(name, parse, req, many)
+    on_clean_text = str.strip if parse is text else getattr(parse, "on_clean_text", parse)
+    return Field(name, parse, req, many, on_clean_text)
 
 
 uscc = _checked(ids.clean_uscc)
@@ -153,6 +180,7 @@ class RecordType:
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         get = raw.get
+        clean = clean_row(raw.values())  # then no field needs the checks of text() again
         for f in self.fields:
             name = f.name
             v = get(name)
@@ -161,9 +189,12 @@ class RecordType:
                     if f.required:
                         errors.append(FieldError(name, "is required but empty"))
                     continue
-                parse = f.parse
                 try:
-                    values[name] = text(v).strip() if parse is text else parse(v)
+                    if clean:
+                        values[name] = f.on_clean_text(v)
+                    else:
+                        parse = f.parse
+                        values[name] = text(v).strip() if parse is text else parse(v)
                 except (ValueError, InvalidIdentifier) as exc:
                     errors.append(FieldError(name, _reason(f, exc)))
                 continue
@@ -190,7 +221,7 @@ class RecordType:
                 if f.is_list:
                     out = []
                     for p in parts:
-                        c = f.parse(p)
+                        c = f.on_clean_text(p) if clean else f.parse(p)
                         if c not in out:
                             out.append(c)
                     values[f.name] = tuple(out)

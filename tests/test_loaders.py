@@ -198,3 +198,46 @@ def test_a_folder_skips_files_that_are_not_exchange_files(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     report = load(None, [str(tmp_path)])
     assert len(report.files) == len(VALID) and report.skipped == [str(tmp_path / "notes.txt")]
+
+
+def test_one_text_check_per_row_gives_what_a_check_per_field_gives(demo_dir, tmp_path, monkeypatch):
+    """A row whose text passes as a whole (no control character, nothing too long) skips the
+    per-field text checks. Every record and every problem must be what the per-field path gives,
+    on the demo files and on the rows of every rejection rule."""
+    from loaders import csv_format, rules
+
+    files = sorted(demo_dir.glob("*.csv"))
+    for name, field, value, _ in REJECTIONS:
+        files.append(write_csv(tmp_path / f"{name}-{field}.csv", [dict(VALID[name], **{field: value})]))
+    rows = []
+    for path in files:
+        rtype = record_type_for(path.name)
+        if rtype is None:
+            continue
+        with open(path, "rb") as raw:
+            rows += [(rtype, row.values) for row in csv_format.read(raw, rtype.required) if not row.error]
+    assert sum(rules.clean_row(v.values()) for _, v in rows) == len(rows) > 1000  # the fast path is the one taken
+
+    def outcome(rtype, values):
+        record, errors = rtype.parse(values)
+        return record, [(e.field, e.reason) for e in errors]
+
+    fast = [outcome(t, v) for t, v in rows]
+    monkeypatch.setattr(rules, "clean_row", lambda values: False)
+    slow = [outcome(t, v) for t, v in rows]
+    assert fast == slow
+    assert sum(1 for r, _ in slow if r is None) == len(REJECTIONS)
+    assert not rules.clean_row.__name__ == "clean_row"  # the patch took: the comparison was not of one path with itself
+
+
+def test_a_row_with_a_control_character_is_checked_field_by_field(tmp_path):
+    """One bad field in a row sends the whole row the slow way; the error still names that field,
+    and a field with a wrong value elsewhere in the row is reported too."""
+    from loaders.rules import clean_row
+
+    row = dict(VALID["cn-shipments"], bill_of_lading="MSCU\x07123", departed_on="10/01/2015")
+    assert not clean_row(row.values())
+    report = load(None, [str(write_csv(tmp_path / "cn-shipments.csv", [row]))])
+    got = {(p.field, p.line) for p in report.problems if p.kind == "rejected"}
+    assert got == {("bill_of_lading", 2), ("departed_on", 2)}
+    assert "control character" in next(p.reason for p in report.problems if p.field == "bill_of_lading")
