@@ -390,6 +390,7 @@ class MemoryStore:
         only_tag = self._with_tag(None, tag)
         grown: dict[frozenset[str], frozenset[str]] = {}  # provenance sets with this tag added
         fresh: dict[str, dict[str, Any]] = {}  # the attributes of a relationship first stated by this source, by type
+        created = 0
 
         def tagged(src: frozenset[str]) -> frozenset[str]:
             out = grown.get(src)
@@ -410,9 +411,9 @@ class MemoryStore:
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
-                succ[nid] = EMPTY
+                succ[nid] = out = EMPTY
                 pred[nid] = EMPTY
-                result.created += 1
+                created += 1
             else:
                 if type(attrs) is _Placeholder:
                     attrs = nodes[nid] = dict(attrs)  # about to get fields of its own
@@ -433,7 +434,7 @@ class MemoryStore:
                 else:
                     result.unchanged += 1
                 attrs["_src"] = src
-            out = succ[nid]
+                out = succ[nid]
             for edge in rec.edges:
                 tid = intern(f"{edge.label}:{edge.key}")
                 target = nodes.get(tid)
@@ -481,6 +482,7 @@ class MemoryStore:
                 if into is EMPTY:
                     into = pred[tid] = {}
                 into[nid] = data
+        result.created = created
         return result
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:

@@ -9,7 +9,7 @@ linkage infers are of other types and are never touched by a record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, NamedTuple, Union
 
 Value = Union[str, int, float, tuple]
 
@@ -88,12 +88,12 @@ class Source:
         return f"{self.side}:{self.file}"
 
 
-@dataclass(frozen=True, slots=True)
-class EdgeRef:
+class EdgeRef(NamedTuple):
     """A relationship a record states, to the node ``(label, key)``.
 
     ``props`` are merged into the target node (the name of an importer written on an arrival); a
-    target that has no record of its own yet is created with its key and these props.
+    target that has no record of its own yet is created with its key and these props. (A named
+    tuple: a load makes millions, and it is built twice as fast as a frozen dataclass.)
     """
 
     type: str

@@ -159,41 +159,45 @@ def _load_file(
         batch.clear()
 
     reader = READERS[Path(path).suffix.lower()]
+    parse = rtype.parse
     raw = open(path, "rb")  # noqa: SIM115 - closed below, after the reader is done with it
     try:
         for row in reader(raw, rtype.required):
-            summary.read += 1
             if row.error:
                 summary.rejected += 1
                 problems.append(Problem(name, row.line, row.error_field, f"the row {row.error}"))
                 continue
-            record, errors = rtype.parse(row.values)
+            record, errors = parse(row.values)
             if record is None:
                 summary.rejected += 1
                 for e in errors:
                     problems.append(Problem(name, row.line, e.field, e.reason))
                 continue
-            earlier = first_line.get(record.key)
-            if earlier is not None:
-                problems.append(Problem(
-                    name, row.line, "", f"repeats the key {record.key} of line {earlier}; this later row updates it", "warning",
-                ))
+            key = record.key
+            earlier = first_line.get(key)
+            if earlier is None:
+                first_line[key] = row.line
             else:
-                first_line[record.key] = row.line
-            summary.landed += 1
+                problems.append(Problem(
+                    name, row.line, "", f"repeats the key {key} of line {earlier}; this later row updates it", "warning",
+                ))
             batch.append(record)
             if len(batch) >= BATCH:
+                summary.landed += len(batch)
                 flush()
                 if on_progress:
                     on_progress(path, raw.tell(), total)
     except FileProblem as exc:
         problems.append(Problem(name, exc.line, exc.field, exc.reason))
-        summary.rejected = summary.read = max(_count_lines(path) - 1, 0) if path.endswith(".csv") else summary.read
+        rows_so_far = summary.landed + len(batch) + summary.rejected
+        summary.rejected = summary.read = max(_count_lines(path) - 1, 0) if path.endswith(".csv") else rows_so_far
         summary.landed = 0
         batch.clear()
         return summary
     finally:
         raw.close()
+    summary.landed += len(batch)
+    summary.read = summary.landed + summary.rejected
     flush()
     if on_progress:
         on_progress(path, total, total)

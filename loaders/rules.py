@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from graph import ids
@@ -175,16 +176,26 @@ class RecordType:
     def required(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
 
+    @cached_property
+    def _plan(self) -> tuple[tuple[Field, str, Callable[[str], Any], bool], ...]:
+        """Per field what :meth:`parse` needs on every row, looked up once."""
+        return tuple((f, f.name, f.on_clean_text, not f.is_list) for f in self.fields)
+
     def parse(self, raw: Mapping[str, Any]) -> tuple[Record | None, list[FieldError]]:
         """Check one row; return its record, or ``None`` and every field that breaks a rule."""
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         get = raw.get
         clean = clean_row(raw.values())  # then no field needs the checks of text() again
-        for f in self.fields:
-            name = f.name
+        for f, name, on_clean_text, single in self._plan:
             v = get(name)
-            if type(v) is str and not f.is_list:  # the common case, kept short
+            if clean and single and v and not v.isspace():  # the usual field: text, and it passed
+                try:
+                    values[name] = on_clean_text(v)
+                except (ValueError, InvalidIdentifier) as exc:
+                    errors.append(FieldError(name, _reason(f, exc)))
+                continue
+            if type(v) is str and not f.is_list:
                 if not v or v.isspace():
                     if f.required:
                         errors.append(FieldError(name, "is required but empty"))
