@@ -92,12 +92,6 @@ class _Placeholder(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-def _shared(props: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``props`` whose short texts are the one shared copy of each (a model, a port,
-    a batch repeat over thousands of nodes): less memory, and pickle writes each once."""
-    return {k: intern(v) if type(v) is str and len(v) <= 40 else v for k, v in props.items()}
-
-
 def _encode(r: Record) -> tuple:
     """A record as plain tuples: they pickle about three times faster than the dataclasses."""
     return (r.label, r.key, r.props, tuple((e.type, e.label, e.key, e.props) for e in r.edges))
@@ -404,14 +398,14 @@ class MemoryStore:
             nid = intern(f"{rec.label}:{rec.key}")
             attrs = nodes.get(nid)
             if attrs is None:
-                # As _shared, inline, except the record's own key (the very string object): it is
-                # unique to this node, so interning it would only grow the intern table.
-                key = rec.key
-                attrs = {k: intern(v) if type(v) is str and len(v) <= 40 and v is not key else v for k, v in rec.props.items()}
+                # The loaders hand texts that repeat across records as one shared copy each
+                # (loaders.rules.POOL_SIZE): a plain copy keeps them shared.
+                attrs = dict(rec.props)
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
-                succ[nid] = out = EMPTY
+                out: dict[str, Any] = EMPTY
+                succ[nid] = out
                 pred[nid] = EMPTY
                 created += 1
             else:
@@ -423,14 +417,14 @@ class MemoryStore:
                     src = tagged(src)
                 if own != rec.props:
                     attrs.clear()
-                    attrs.update(_shared(rec.props))
+                    attrs.update(rec.props)
                     attrs["_at"] = at
                     result.updated += 1
                     stated = _STATED_TYPES[rec.label]
                     out = succ[nid]
-                    for target in [t for t, d in out.items() if d["type"] in stated and "method" not in d]:
-                        del out[target]
-                        del pred[target][nid]
+                    for gone in [t for t, d in out.items() if d["type"] in stated and "method" not in d]:
+                        del out[gone]
+                        del pred[gone][nid]
                 else:
                     result.unchanged += 1
                 attrs["_src"] = src

@@ -157,6 +157,7 @@ def _load_file(
         if store is not None and batch:
             summary.result.add(store.apply(batch, source))
         batch.clear()
+        rtype.trim_pools()
 
     reader = READERS[Path(path).suffix.lower()]
     parse = rtype.parse

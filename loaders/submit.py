@@ -44,6 +44,7 @@ def check(record_type: str, items: Sequence[Mapping[str, Any]]) -> tuple[list[It
         seen[record.key] = i
         outcomes.append(ItemOutcome(i, record.key, "landed"))
         records.append(record)
+    rtype.trim_pools()
     return outcomes, records
 
 

@@ -241,3 +241,31 @@ def test_a_row_with_a_control_character_is_checked_field_by_field(tmp_path):
     got = {(p.field, p.line) for p in report.problems if p.kind == "rejected"}
     assert got == {("bill_of_lading", 2), ("departed_on", 2)}
     assert "control character" in next(p.reason for p in report.problems if p.field == "bill_of_lading")
+
+
+def test_texts_that_repeat_across_rows_come_out_as_one_copy_and_pools_stay_bounded(monkeypatch):
+    """A consignor or a date named on thousands of rows is kept once (memory, and a snapshot writes
+    it once); a record's own identifier is never pooled; a pool past POOL_SIZE is emptied."""
+    from loaders import rules
+
+    rtype = RECORD_TYPES["eu-arrivals"]
+    mrn = VALID["eu-arrivals"]["mrn"]
+
+    def rows():  # texts built at run time, as a CSV reader makes them: equal, distinct objects
+        return [dict(VALID["eu-arrivals"], mrn="".join([mrn]), consignor_name=" ".join(["Haide", "Trading"])) for _ in range(20)]
+
+    def distinct(field, records):
+        return len({id(r.props[field]) for r in records})
+
+    records = [rtype.parse(r)[0] for r in rows()]
+    assert distinct("consignor_name", records) == 1
+    assert distinct("mrn", records) == 20  # the record's own key: unique to it, never pooled
+    pools = {name: pool for _, name, _, _, pool in rtype._plan}
+    assert pools["mrn"] is None and pools["containers"] is None
+    assert "Haide Trading" in pools["consignor_name"]
+    monkeypatch.setattr(rules, "POOL_SIZE", 0)
+    rtype.trim_pools()
+    assert not pools["consignor_name"]
+    unpooled = [(f, n, c, s, None) for f, n, c, s, _ in rtype._plan]
+    monkeypatch.setitem(rtype.__dict__, "_plan", tuple(unpooled))  # without pools each row keeps its own
+    assert distinct("consignor_name", [rtype.parse(r)[0] for r in rows()]) == 20
