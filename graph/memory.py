@@ -404,7 +404,8 @@ class MemoryStore:
                 attrs["_src"] = only_tag
                 attrs["_at"] = at
                 nodes[nid] = attrs
-                out: dict[str, Any] = EMPTY
+                # its relationships all land below (none can be there already): one write each
+                out: dict[str, Any] = {} if rec.edges else EMPTY
                 succ[nid] = out
                 pred[nid] = EMPTY
                 created += 1
@@ -432,6 +433,7 @@ class MemoryStore:
             for edge in rec.edges:
                 tid = intern(f"{edge.label}:{edge.key}")
                 target = nodes.get(tid)
+                into: dict[str, Any] | None = None
                 if target is None:  # a reference to a record not loaded yet
                     if edge.props:
                         target = dict(edge.props)
@@ -441,7 +443,7 @@ class MemoryStore:
                         target = self._placeholder(only_tag, at)
                     nodes[tid] = target
                     succ[tid] = EMPTY
-                    pred[tid] = EMPTY
+                    pred[tid] = into = {}  # this relationship lands in it below
                 else:
                     tsrc = target["_src"]
                     if type(target) is _Placeholder:
@@ -472,9 +474,10 @@ class MemoryStore:
                 if out is EMPTY:
                     out = succ[nid] = {}
                 out[tid] = data
-                into = pred[tid]
-                if into is EMPTY:
-                    into = pred[tid] = {}
+                if into is None:
+                    into = pred[tid]
+                    if into is EMPTY:
+                        into = pred[tid] = {}
                 into[nid] = data
         result.created = created
         return result
