@@ -8,6 +8,7 @@ Check digits are verified with python-stdnum where it knows the scheme.
 from __future__ import annotations
 
 import re
+from operator import mul
 from datetime import date
 from functools import lru_cache
 
@@ -60,8 +61,11 @@ _CONTAINER = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
 
 def clean_container(value: str) -> str:
     """Return an ISO 6346 container number (``MSCU1234566``) after checking its check digit."""
+    # Fast path for the usual well-formed number (millions a load), as written or once compacted;
+    # stdnum explains the others.
+    if _CONTAINER.match(value) and iso6346_check_digit(value[:10]) == value[10]:
+        return value
     number = _compact(value)
-    # Fast path for the usual well-formed number (millions a load); stdnum explains the others.
     if _CONTAINER.match(number) and iso6346_check_digit(number[:10]) == number[10]:
         return number
     try:
@@ -123,6 +127,7 @@ for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
     _LETTER_VALUES[_letter] = _value
     _value += 1
 _LETTER_VALUES.update({str(d): d for d in range(10)})
+_WEIGHTS = tuple(1 << i for i in range(17))
 
 _MRN = re.compile(r"^(\d{2})([A-Z]{2})([A-Z0-9]{13})([A-Z0-9])$")
 
@@ -130,7 +135,7 @@ _MRN = re.compile(r"^(\d{2})([A-Z]{2})([A-Z0-9]{13})([A-Z0-9])$")
 def iso6346_check_digit(body: str) -> str:
     """Return the ISO 6346 check digit of ``body`` (letters valued 10-38 skipping multiples of 11,
     weights 2**position, sum mod 11 mod 10); tests hold it equal to python-stdnum's."""
-    total = sum(_LETTER_VALUES[c] << i for i, c in enumerate(body))
+    total = sum(map(mul, map(_LETTER_VALUES.__getitem__, body), _WEIGHTS))  # C loops: millions a load
     return str(total % 11 % 10)
 
 
@@ -141,8 +146,9 @@ def mrn_check_digit(first17: str) -> str:
 
 def clean_mrn(value: str) -> str:
     """Return an 18-character EU Movement Reference Number after checking its check character."""
-    mrn = _compact(value)
-    match = _MRN.match(mrn)
+    match = _MRN.match(value)  # as written, the usual case; else once compacted
+    mrn = value if match else _compact(value)
+    match = match or _MRN.match(mrn)
     if not match:
         raise InvalidIdentifier(
             f"MRN {mrn!r} must have 18 characters: 2 digits of year, 2 letters of country, 13 letters or digits, 1 check character"
@@ -173,6 +179,8 @@ _BOL = re.compile(r"^[A-Z0-9]{4,35}$")
 
 def clean_bill_of_lading(value: str) -> str:
     """Return a bill-of-lading number in canonical form (upper case, no spaces or dashes)."""
+    if _BOL.match(value):  # as written, the usual case
+        return value
     bol = _compact(value)
     if not _BOL.match(bol):
         raise InvalidIdentifier(f"bill of lading {value!r} must be 4 to 35 letters or digits")
