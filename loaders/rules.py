@@ -144,7 +144,7 @@ class Field:
 def F(name: str, parse: Callable[[str], Any] = text, *, req: bool = False, many: bool = False, unique: bool = False) -> Field:
     """A field; ``unique`` for the record's own identifier, which no other row of the file repeats."""
     on_clean_text = str.strip if parse is text else getattr(parse, "on_clean_text", parse)
-    return Field(name, parse, req, many, on_clean_text, not unique and not many and parse is not quantity)
+    return Field(name, parse, req, many, on_clean_text, not unique and parse is not quantity)
 
 
 # Texts that repeat across rows (a port, a date, a factory's USCC, a model, the declaration number
@@ -188,7 +188,7 @@ class RecordType:
         return tuple(f.name for f in self.fields if f.required)
 
     @cached_property
-    def _plan(self) -> tuple[tuple[Field, str, Callable[[str], Any], bool, dict[str, str] | None], ...]:
+    def _plan(self) -> tuple[tuple[Field, str, Callable[[str], Any], bool, dict[Any, Any] | None], ...]:
         """Per field what :meth:`parse` needs on every row, looked up once; and the field's pool."""
         return tuple((f, f.name, f.on_clean_text, not f.is_list, {} if f.shared else None) for f in self.fields)
 
@@ -254,7 +254,8 @@ class RecordType:
                         c = f.on_clean_text(p) if clean else f.parse(p)
                         if c not in out:
                             out.append(c)
-                    values[f.name] = tuple(out)
+                    t = tuple(out)
+                    values[f.name] = t if pool is None else pool.setdefault(t, t)  # the same standards on 1M certificates
                 else:
                     c = f.parse(parts[0])
                     values[f.name] = c.strip() if isinstance(c, str) and f.parse is text else c
