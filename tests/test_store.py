@@ -136,20 +136,28 @@ def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_write
         assert s.dump() == got
 
 
-def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir):
-    """Format 3 keeps the graph as lists; a store written by the format-2 tracegraph (the networkx
-    graph pickled whole) still opens, and the next snapshot is written in the current format."""
+@pytest.mark.parametrize("old_format", [2, 3])
+def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir, old_format):
+    """A store written by an older tracegraph (format 2: the networkx graph pickled whole; format 3:
+    the graph as lists in one pickle) still opens to the same graph, and takes writes; the next
+    snapshot is written in the current format (two pickles, one after the other)."""
     import pickle
 
-    from graph.memory import FORMAT
+    from graph.memory import FORMAT, _in_order
 
     path = tmp_path / "store"
     with MemoryStore(path) as s:
         load(s, [str(demo_dir)])
         expected = s.dump()
-        old = (2, s.seq, s.graph, s._src_pool, s._edge_pool, s._placeholders)
+        g = s.graph
+        ids = list(g._node)
+        old = {
+            2: (2, s.seq, g, s._src_pool, s._edge_pool, s._placeholders),
+            3: (3, s.seq, g.graph, ids, list(g._node.values()), _in_order(g._succ, ids), _in_order(g._pred, ids),
+                s._src_pool, s._edge_pool, s._placeholders),
+        }[old_format]
     snap = path / "graph.pickle"
-    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 3
+    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 4
     snap.write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL))
     with MemoryStore(path) as s:
         assert s.dump() == expected
@@ -163,6 +171,7 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
 
 
 def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path, demo_dir):
+    import io
     import pickle
 
     from graph.errors import StoreError
@@ -170,7 +179,11 @@ def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path,
     with MemoryStore(tmp_path / "s") as s:
         load(s, [str(demo_dir / "cn-shipments.csv")])
     snap = tmp_path / "s" / "graph.pickle"
-    fmt, seq, attrs, ids, node_attrs, succ, pred, *pools = pickle.loads(snap.read_bytes())
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, node_attrs, succ[:-1], pred, *pools)))
+    f = io.BytesIO(snap.read_bytes())
+    (fmt, seq, attrs, ids, succ, pred, edges), second = pickle.load(f), pickle.load(f)
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ[:-1], pred, edges)) + pickle.dumps(second))
     with pytest.raises(StoreError, match="graph.pickle cannot be read .*differ in length"):
+        MemoryStore(tmp_path / "s")
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, edges)))  # the second half lost
+    with pytest.raises(StoreError, match="graph.pickle cannot be read"):
         MemoryStore(tmp_path / "s")
