@@ -114,7 +114,7 @@ def _in_order(adjacency: dict[str, Any], ids: list[str]) -> list[Any]:
 
 
 def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: list[Any], pred: list[Any]) -> nx.DiGraph:
-    """A DiGraph from a format-3 snapshot's lists. The successor and predecessor dicts start as
+    """A DiGraph from a snapshot's lists (formats 3 and 4). The successor and predecessor dicts start as
     copies of the node dict (a copy of its hash table, not a rehash of 5 million keys) whose values
     are then replaced: faster than building each from scratch."""
     nodes = dict(zip(ids, node_attrs))

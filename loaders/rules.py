@@ -138,7 +138,7 @@ class Field:
     is_list: bool = False
     # ``parse`` for a value known to pass :func:`text` already (a row that passed :func:`clean_row`)
     on_clean_text: Callable[[str], Any] = str.strip
-    shared: bool = True  # a text that repeats across rows: keep one copy (see RecordType.parse)
+    shared: bool = True  # a text that repeats across rows: keep one copy (see POOL_SIZE)
 
 
 def F(name: str, parse: Callable[[str], Any] = text, *, req: bool = False, many: bool = False, unique: bool = False) -> Field:
@@ -219,12 +219,9 @@ class RecordType:
                     if f.required:
                         errors.append(FieldError(name, "is required but empty"))
                     continue
-                try:
-                    if clean:
-                        values[name] = f.on_clean_text(v)
-                    else:
-                        parse = f.parse
-                        values[name] = text(v).strip() if parse is text else parse(v)
+                try:  # a row that is not clean (a clean one with text here took the branch above)
+                    parse = f.parse
+                    values[name] = text(v).strip() if parse is text else parse(v)
                 except (ValueError, InvalidIdentifier) as exc:
                     errors.append(FieldError(name, _reason(f, exc)))
                 continue
