@@ -270,3 +270,33 @@ def test_texts_that_repeat_across_rows_come_out_as_one_copy_and_pools_stay_bound
     unpooled = [(f, n, c, s, None) for f, n, c, s, _ in rtype._plan]
     monkeypatch.setitem(rtype.__dict__, "_plan", tuple(unpooled))  # without pools each row keeps its own
     assert distinct("consignor_name", [rtype.parse(r)[0] for r in rows()]) == 20
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_a_load_leaves_the_garbage_collector_as_it_found_it(tmp_path, collecting):
+    """A load switches the collector off while it runs; a server that loads through the API, or a
+    load that fails midway, must not be left without it (nor get it back if it had it off)."""
+    import gc
+
+    class Failing:
+        def apply(self, records, source):
+            assert not gc.isenabled()  # off while rows are checked and landed
+            raise RuntimeError("the store is gone")
+
+        def commit(self):
+            raise AssertionError("never reached")
+
+        def checkpoint(self, force=False):
+            raise AssertionError("never reached")
+
+    data = write_all(tmp_path / "in", "csv")
+    before = gc.isenabled()
+    try:
+        gc.enable() if collecting else gc.disable()
+        with pytest.raises(RuntimeError, match="the store is gone"):
+            load(Failing(), [str(data)])
+        assert gc.isenabled() is collecting
+        load(None, [str(data)])
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if before else gc.disable()
