@@ -41,6 +41,7 @@ from graph.model import (
     ApplyResult,
     GraphDump,
     Record,
+    hashed_dict,
     Source,
     Stats,
     split_id,
@@ -117,7 +118,8 @@ def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: l
     """A DiGraph from a snapshot's lists (formats 3 and 4). The successor and predecessor dicts start as
     copies of the node dict (a copy of its hash table, not a rehash of 5 million keys) whose values
     are then replaced: faster than building each from scratch."""
-    nodes = dict(zip(ids, node_attrs))
+    nodes = hashed_dict()
+    nodes.update(zip(ids, node_attrs))
     if len(nodes) != len(ids) or not len(ids) == len(succ) == len(pred):
         raise ValueError("the node lists of the snapshot differ in length")
     out = nodes.copy()
@@ -129,6 +131,15 @@ def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: l
     g._node = nodes  # noqa: SLF001
     g._adj = out  # noqa: SLF001 - also sets _succ
     g._pred = into  # noqa: SLF001
+    return g
+
+
+def _empty_graph() -> nx.DiGraph:
+    """A DiGraph whose node and adjacency dicts keep their keys' hashes (see :func:`hashed_dict`)."""
+    g = nx.DiGraph()
+    g._node = hashed_dict()  # noqa: SLF001
+    g._adj = hashed_dict()  # noqa: SLF001 - also sets _succ
+    g._pred = hashed_dict()  # noqa: SLF001
     return g
 
 
@@ -171,7 +182,7 @@ class MemoryStore:
         self._pending_rows = 0
         self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
         self.seq = 0
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph: nx.DiGraph = _empty_graph()
         self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
         self._memo: dict[str, Any] = {}  # what queries derived from the graph, dropped by writes
         try:

@@ -88,6 +88,21 @@ class Source:
         return f"{self.side}:{self.file}"
 
 
+def hashed_dict() -> dict[Any, Any]:
+    """An empty dict that keeps each key's hash in its own table entry.
+
+    CPython lays out a dict whose keys are all ``str`` without the hashes, and reads a key's hash
+    from the key itself whenever a lookup probes past it: in a table of millions of node ids that is
+    a cache miss per collision, on every insert of a new key. One key of another type switches the
+    table to the general layout, which keeps it even once that key is gone (and in its copies):
+    inserting 5.6 M node ids 1.7-2.2 s -> 1.2 s, looking up absent ones a fifth faster, for 8 more
+    bytes per entry. Only a matter of speed: any other Python still gets a correct dict.
+    """
+    d: dict[Any, Any] = {0: None}
+    del d[0]
+    return d
+
+
 class EdgeRef(NamedTuple):
     """A relationship a record states, to the node ``(label, key)``.
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
-from graph.model import ApplyResult, Record, Source
+from graph.model import ApplyResult, Record, Source, hashed_dict
 from loaders import csv_format, jsonl_format
 from loaders.reader import FileProblem
 from loaders.rules import RECORD_TYPES, RecordType, record_type_for
@@ -160,7 +160,7 @@ def _load_file(
     summary = FileSummary(path, rtype.name)
     source = Source(rtype.side, name, loaded_at)
     total = os.path.getsize(path)
-    first_line: dict[str, int] = {}
+    first_line: dict[str, int] = hashed_dict()  # every key of the file: millions at 1M shipments
     batch: list[Record] = []
 
     def flush() -> None:

@@ -187,3 +187,33 @@ def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path,
     snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, edges)))  # the second half lost
     with pytest.raises(StoreError, match="graph.pickle cannot be read"):
         MemoryStore(tmp_path / "s")
+
+
+@pytest.mark.skipif(__import__("sys").implementation.name != "cpython", reason="a CPython table layout")
+def test_the_big_dicts_keep_their_keys_hashes_in_a_fresh_and_a_reopened_store(tmp_path, demo_dir):
+    """The node and adjacency dicts use CPython's general layout (a hash per entry: inserts of new
+    node ids probe without reading other keys), from the start and after a reopen, and hold nothing
+    but the graph."""
+    import sys
+
+    from graph.model import hashed_dict
+
+    def general(d: dict) -> bool:
+        # the same keys in a dict of the compact all-str layout take less room
+        return sys.getsizeof(d) > sys.getsizeof({k: None for k in d})
+
+    d = hashed_dict()
+    d.update((f"Label:{i}", i) for i in range(1000))
+    assert general(d) and list(d) == [f"Label:{i}" for i in range(1000)] and 0 not in d
+    assert general(d.copy())
+
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        assert load(s, [str(demo_dir)]).rejected == 0
+        g = s.graph
+        assert all(general(x) for x in (g._node, g._succ, g._pred))
+        before = s.dump()
+    with MemoryStore(path) as s:
+        g = s.graph
+        assert all(general(x) for x in (g._node, g._succ, g._pred))
+        assert all(isinstance(n, str) for n in g._node) and s.dump() == before
