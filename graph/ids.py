@@ -56,7 +56,7 @@ def clean_uscc(value: str) -> str:
         raise InvalidIdentifier(f"USCC {number!r} is not a valid Unified Social Credit Code ({exc})") from None
 
 
-_CONTAINER = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
+_CONTAINER = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")  # ASCII digits: \d takes any script's
 
 
 def clean_container(value: str) -> str:
@@ -75,7 +75,7 @@ def clean_container(value: str) -> str:
         raise InvalidIdentifier(
             f"container {number} fails the ISO 6346 check digit (expected {expected})"
         ) from None
-    except (InvalidLength, InvalidFormat, InvalidComponent):
+    except (InvalidLength, InvalidFormat, InvalidComponent, ValueError):  # stdnum fails on digits of other scripts with a bare ValueError
         raise InvalidIdentifier(
             f"container {number!r} is not an ISO 6346 number (4 letters ending in U, J or Z, 6 digits, 1 check digit)"
         ) from None
@@ -85,7 +85,7 @@ def clean_container(value: str) -> str:
 def clean_gtin(value: str) -> str:
     """Return a GTIN-8/12/13/14 after checking its GS1 check digit."""
     number = _compact(value)
-    if not number.isdigit() or len(number) not in (8, 12, 13, 14):
+    if not (number.isascii() and number.isdigit()) or len(number) not in (8, 12, 13, 14):
         raise InvalidIdentifier(f"GTIN {number!r} must be 8, 12, 13 or 14 digits")
     try:
         return ean.validate(number)
@@ -129,7 +129,7 @@ for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
 _LETTER_VALUES.update({str(d): d for d in range(10)})
 _WEIGHTS = tuple(1 << i for i in range(17))
 
-_MRN = re.compile(r"^(\d{2})([A-Z]{2})([A-Z0-9]{13})([A-Z0-9])$")
+_MRN = re.compile(r"^([0-9]{2})([A-Z]{2})([A-Z0-9]{13})([A-Z0-9])$")
 
 
 def iso6346_check_digit(body: str) -> str:

@@ -86,12 +86,12 @@ def _enum(*allowed: str) -> Callable[[str], str]:
 
 def _quantity(value: str) -> int:
     v = value.strip().replace(",", "").replace("_", "")
-    if not v.isdigit():
+    if not (v.isascii() and v.isdigit()):  # str.isdigit alone takes any script's digits, and superscripts
         raise ValueError(f"{value!r} is not a whole number of units")
     return int(v)
 
 
-_HS = re.compile(r"^\d{4,10}$")
+_HS = re.compile(r"^[0-9]{4,10}$")
 
 
 def _hs_code(value: str) -> str:

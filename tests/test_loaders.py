@@ -79,6 +79,13 @@ REJECTIONS = [
     ("eu-inspections", "outcome", "fail", "not one of compliant, non_compliant"),
     ("eu-findings", "risk_level", "extreme", "not one of serious"),
     ("eu-findings", "found_on", "yesterday", "ISO 8601"),
+    # digits of other scripts are digits to Python's \\d and str.isdigit, and are no identifier
+    ("cn-shipments", "containers", "MSCU١٢٣٤٥٦٦", "not an ISO 6346 number"),
+    ("eu-arrivals", "mrn", "١٥NL0000000001234X", "MRN"),
+    ("cn-products", "gtin", "٦٩٠١٢٣٤٥٦٧٨٩٢", "GTIN"),
+    ("cn-products", "hs_code", "٩٥٠٣٠٠", "HS code"),
+    ("cn-shipment-lines", "quantity", "١٢٠", "whole number"),
+    ("cn-shipment-lines", "quantity", "12²", "whole number"),
 ]
 
 
