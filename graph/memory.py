@@ -57,8 +57,14 @@ T = TypeVar("T")
 #    then (attributes, provenance pool, placeholders). Each has its own memo, half the size: written
 #    a second or two faster at 1M shipments, and 37 MB smaller (short memo references for the
 #    attribute names). The few provenance sets both halves name are equal copies, compared by value.
-FORMAT = 4
-READS = (1, 2, 3, 4)  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
+# 5: as 4, but the attributes in chunks of ATTR_CHUNK nodes after the first pickle, which now holds
+#    the pools too: each chunk has its own small memo, and a pickler's lookups in one memo of some
+#    18 M objects were cache misses. The attributes of 1M shipments are written in 2.8 s rather
+#    than 6.4 s and read as fast; texts that several chunks share are read back as a copy per chunk
+#    (+12 % objects among the attributes).
+FORMAT = 5
+READS = (1, 2, 3, 4, 5)
+ATTR_CHUNK = 1 << 16  # nodes' attributes per pickle of a format-5 snapshot  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
@@ -212,7 +218,17 @@ class MemoryStore:
                 try:
                     with open(snap, "rb") as f:
                         fmt, seq, *rest = pickle.load(f)
-                        if fmt == 4:
+                        if fmt == 5:
+                            graph_attrs, ids, succ, pred, edge_pool, src_pool, placeholders, count = rest
+                            node_attrs: list[Any] = []
+                            while len(node_attrs) < count:
+                                chunk = pickle.load(f)
+                                if type(chunk) is not list or not chunk:
+                                    raise ValueError("a chunk of node attributes is not a list of them")
+                                node_attrs += chunk
+                            rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), src_pool, edge_pool, placeholders]
+                            del ids, node_attrs, succ, pred
+                        elif fmt == 4:
                             graph_attrs, ids, succ, pred, edge_pool = rest
                             node_attrs, src_pool, placeholders = pickle.load(f)
                             rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), src_pool, edge_pool, placeholders]
@@ -229,7 +245,7 @@ class MemoryStore:
                     raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
                 self.seq = seq
                 self.graph, *pools = rest
-                if fmt >= 2:  # pickled with the graph, so they hold the very objects the graph shares
+                if fmt >= 2:  # pickled with the graph: the objects it shares (format 5: equal copies in each chunk)
                     self._src_pool, self._edge_pool, self._placeholders = pools
                 else:
                     self._rebuild_pools()
@@ -325,10 +341,13 @@ class MemoryStore:
         with open(tmp, "wb") as f:
             g = self.graph
             ids = list(g._node)  # noqa: SLF001
-            pickle.dump((FORMAT, self.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids), self._edge_pool),  # noqa: SLF001
-                        f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump((list(g._node.values()), self._src_pool, self._placeholders), f, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: SLF001
+            pickle.dump((FORMAT, self.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids),  # noqa: SLF001
+                         self._edge_pool, self._src_pool, self._placeholders, len(ids)), f, protocol=pickle.HIGHEST_PROTOCOL)
             del ids
+            attrs = list(g._node.values())  # noqa: SLF001
+            for start in range(0, len(attrs), ATTR_CHUNK):
+                pickle.dump(attrs[start : start + ATTR_CHUNK], f, protocol=pickle.HIGHEST_PROTOCOL)
+            del attrs
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path / SNAPSHOT)

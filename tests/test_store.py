@@ -136,11 +136,11 @@ def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_write
         assert s.dump() == got
 
 
-@pytest.mark.parametrize("old_format", [2, 3])
+@pytest.mark.parametrize("old_format", [2, 3, 4])
 def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir, old_format):
     """A store written by an older tracegraph (format 2: the networkx graph pickled whole; format 3:
-    the graph as lists in one pickle) still opens to the same graph, and takes writes; the next
-    snapshot is written in the current format (two pickles, one after the other)."""
+    the graph as lists in one pickle; format 4: in two pickles) still opens to the same graph, and
+    takes writes; the next snapshot is written in the current format (the attributes in chunks)."""
     import pickle
 
     from graph.memory import FORMAT, _in_order
@@ -155,10 +155,12 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
             2: (2, s.seq, g, s._src_pool, s._edge_pool, s._placeholders),
             3: (3, s.seq, g.graph, ids, list(g._node.values()), _in_order(g._succ, ids), _in_order(g._pred, ids),
                 s._src_pool, s._edge_pool, s._placeholders),
+            4: (4, s.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids), s._edge_pool),
         }[old_format]
+        second = pickle.dumps((list(g._node.values()), s._src_pool, s._placeholders)) if old_format == 4 else b""
     snap = path / "graph.pickle"
-    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 4
-    snap.write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL))
+    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 5
+    snap.write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL) + second)
     with MemoryStore(path) as s:
         assert s.dump() == expected
         load(s, [str(demo_dir)])  # nothing new, but the store is writable as before
@@ -180,13 +182,53 @@ def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path,
         load(s, [str(demo_dir / "cn-shipments.csv")])
     snap = tmp_path / "s" / "graph.pickle"
     f = io.BytesIO(snap.read_bytes())
-    (fmt, seq, attrs, ids, succ, pred, edges), second = pickle.load(f), pickle.load(f)
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ[:-1], pred, edges)) + pickle.dumps(second))
+    (fmt, seq, attrs, ids, succ, pred, *pools, count), chunk = pickle.load(f), pickle.load(f)
+    assert f.read() == b"" and len(chunk) == count == len(ids)  # the demo graph is smaller than one chunk
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ[:-1], pred, *pools, count)) + pickle.dumps(chunk))
     with pytest.raises(StoreError, match="graph.pickle cannot be read .*differ in length"):
         MemoryStore(tmp_path / "s")
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, edges)))  # the second half lost
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, *pools, count)))  # the attributes lost
     with pytest.raises(StoreError, match="graph.pickle cannot be read"):
         MemoryStore(tmp_path / "s")
+    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, *pools, count)) + pickle.dumps({"not": "a list"}))
+    with pytest.raises(StoreError, match="graph.pickle cannot be read .*not a list"):
+        MemoryStore(tmp_path / "s")
+
+
+def test_a_snapshot_in_many_chunks_opens_to_the_same_graph_and_a_cut_one_does_not_open(tmp_path, demo_dir, monkeypatch):
+    """The attributes are written in chunks of ATTR_CHUNK nodes (65,536; seven here, so that the demo
+    graph takes hundreds): the store reopens to the graph it held, nodes known only as targets still
+    share their attributes within a chunk, and a file cut short between chunks is an error."""
+    import io
+    import pickle
+
+    from graph import memory
+    from graph.errors import StoreError
+
+    monkeypatch.setattr(memory, "ATTR_CHUNK", 7)
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+        expected = s.dump()
+        nodes = len(s.graph)
+    snap = (path / "graph.pickle").read_bytes()
+    f = io.BytesIO(snap)
+    pickle.load(f)
+    ends = []
+    while f.tell() < len(snap):
+        assert len(pickle.load(f)) <= 7
+        ends.append(f.tell())
+    assert len(ends) == -(-nodes // 7) > 100
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        ids = list(s.graph._node)
+        boxes = [i for i, n in enumerate(ids) if n.startswith("Container:")]
+        attrs = s.graph._node
+        same = [(a, b) for a, b in zip(boxes, boxes[1:]) if a // 7 == b // 7 and attrs[ids[a]] == attrs[ids[b]]]
+        assert len(same) > 10 and all(attrs[ids[a]] is attrs[ids[b]] for a, b in same)
+    (path / "graph.pickle").write_bytes(snap[: ends[len(ends) // 2]])
+    with pytest.raises(StoreError, match="graph.pickle cannot be read"):
+        MemoryStore(path)
 
 
 @pytest.mark.skipif(__import__("sys").implementation.name != "cpython", reason="a CPython table layout")
