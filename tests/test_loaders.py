@@ -335,3 +335,16 @@ def test_no_mangled_row_does_more_than_get_rejected():
                 assert (record is None) == bool(problems)
                 rejected += record is None
     assert rejected > 10_000  # most mangled rows break a rule
+
+
+def test_the_row_check_finds_the_characters_the_field_check_rejects():
+    """clean_row checks ASCII rows with a byte table and others with the field check's regex: the
+    two agree on every ASCII character, and a row with any such character is not clean."""
+    from loaders.rules import _CONTROL, _CONTROL_BYTES, clean_row
+
+    for i in range(128):
+        assert (_CONTROL.search(chr(i)) is not None) == (bytes([i]) in _CONTROL_BYTES), hex(i)
+        row = ["ST2015000001", f"Shantou{chr(i)}CIQ", "2015-01-09"]
+        assert clean_row(row) is (_CONTROL.search(chr(i)) is None)
+        assert clean_row([*row, "汕头"]) is (_CONTROL.search(chr(i)) is None)  # the regex path
+    assert clean_row(["ok", "\udc80"]) is False and clean_row(["ok", 5]) is False
