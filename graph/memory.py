@@ -63,8 +63,8 @@ T = TypeVar("T")
 #    than 6.4 s and read as fast; texts that several chunks share are read back as a copy per chunk
 #    (+12 % objects among the attributes).
 FORMAT = 5
-READS = (1, 2, 3, 4, 5)
-ATTR_CHUNK = 1 << 16  # nodes' attributes per pickle of a format-5 snapshot  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
+READS = (1, 2, 3, 4, 5)  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
+ATTR_CHUNK = 1 << 16  # nodes' attributes per pickle of a format-5 snapshot
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
@@ -121,7 +121,7 @@ def _in_order(adjacency: dict[str, Any], ids: list[str]) -> list[Any]:
 
 
 def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: list[Any], pred: list[Any]) -> nx.DiGraph:
-    """A DiGraph from a snapshot's lists (formats 3 and 4). The successor and predecessor dicts start as
+    """A DiGraph from a snapshot's lists (formats 3 to 5), its dicts in the general layout. The successor and predecessor dicts start as
     copies of the node dict (a copy of its hash table, not a rehash of 5 million keys) whose values
     are then replaced: faster than building each from scratch."""
     nodes = hashed_dict()
