@@ -8,6 +8,17 @@ from typing import BinaryIO, Iterator
 from loaders.reader import Row
 
 
+def _not_json(name: str) -> float:
+    raise ValueError(f"{name} is no JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large for a number")
+    return value
+
+
 def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
     """Yield one row per non-blank line; a line that is not a JSON object yields an error row."""
     for number, raw in enumerate(f, start=1):
@@ -21,9 +32,15 @@ def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
             yield Row(number, error=f"is not valid UTF-8 (byte {exc.start + 1} of the line); save the file as UTF-8")
             continue
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, parse_constant=_not_json, parse_float=_finite)
         except json.JSONDecodeError as exc:
             yield Row(number, error=f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield Row(number, error="nests arrays or objects too deep to read")
+            continue
+        except ValueError as exc:  # NaN or Infinity, 1e999, an integer of more than 4,300 digits
+            yield Row(number, error=f"is not valid JSON ({exc})")
             continue
         if not isinstance(obj, dict):
             yield Row(number, error=f"is a JSON {type(obj).__name__}, where an object with field names is expected")

@@ -21,8 +21,8 @@ T = TypeVar("T")
 
 MAX_TEXT = 65_536  # characters in one field; a longer one is usually a stray quote swallowing lines
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\udc80-\udcff]")
-_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # CSV: bytes not UTF-8 (\udc80-\udcff); JSON: lone escapes
+_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # _CONTROL, as bytes
 
 
@@ -45,8 +45,11 @@ def text(value: str) -> str:
         )
     if "\x00" in value:
         raise ValueError("contains a NUL byte")
-    if _SURROGATE.search(value):
-        raise ValueError("is not valid UTF-8 (save the file as UTF-8)")
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        if "\udc80" <= surrogate.group() <= "\udcff":  # how the CSV reader carries bytes that are not UTF-8
+            raise ValueError("is not valid UTF-8 (save the file as UTF-8)")
+        raise ValueError("holds a lone surrogate (a \\ud800-\\udfff escape that encodes no character)")
     if _CONTROL.search(value):
         raise ValueError("contains a control character")
     return value

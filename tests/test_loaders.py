@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,37 @@ def test_jsonl_rows_that_are_not_objects_are_rejected_by_line(store, tmp_path):
     assert lines[5].field == "product_name" and "list" in lines[5].reason
     assert report.files[0].landed == 2
     assert store.dump().nodes[("Finding", "17")]["gtin"] == "4006381333931"
+
+
+def test_hostile_jsonl_lines_are_rejected_by_line_and_the_load_goes_on(store, tmp_path):
+    """JSON that Python reads but the exchange cannot hold: nesting deep enough to exhaust the
+    parser's recursion, NaN and 1e999 (no JSON numbers), an integer of 5,000 digits, and a lone
+    surrogate escape (valid JSON, no character). Each once ended the load or landed."""
+    path = tmp_path / "eu-findings.jsonl"
+    good = VALID["eu-findings"]
+    write_jsonl(path, [good])
+
+    def row(**change: object) -> str:
+        return json.dumps({**good, "finding_id": "F-X", **change})
+
+    hostile = [
+        '{"finding_id": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        row(found_on=float("nan")),  # json.dumps writes NaN
+        row(found_on="HUGE").replace('"HUGE"', "1e999"),
+        row().replace('"F-X"', "9" * 5000),
+        row(finding_id="F-SURROGATE").replace("SURROGATE", "\\ud800"),  # the six characters \ud800
+    ]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n".join(hostile) + "\n")
+    report = load(store, [str(path)])
+    lines = {p.line: p for p in report.problems}
+    assert "too deep" in lines[2].reason
+    assert "NaN is no JSON number" in lines[3].reason
+    assert "1e999 is too large" in lines[4].reason
+    assert "not valid JSON" in lines[5].reason and "digits" in lines[5].reason
+    assert lines[6].field == "finding_id" and "lone surrogate" in lines[6].reason
+    assert report.files[0].landed == 1 and report.files[0].rejected == 5
+    assert [k for k in store.dump().nodes if k[0] == "Finding"] == [("Finding", good["finding_id"])]
 
 
 def test_a_folder_skips_files_that_are_not_exchange_files(tmp_path):
