@@ -149,6 +149,18 @@ class View(GraphQL):
         self.backend = backend
         self.limits = limits
 
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body as JSON; a body that Python's parser cannot read for reasons of its own
+        (nesting that exhausts its recursion, an integer of over 4,300 digits) is answered like any
+        other unreadable body (400, "Unable to parse request body as JSON"), not as a server error."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            raise json.JSONDecodeError(f"{type(exc).__name__}: {exc}", text[:100], 0) from None
+
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         principal = request.scope.get("tracegraph.principal") or Principal("-", "-", "-")
         context = Context(principal=principal, backend=self.backend)

@@ -265,6 +265,18 @@ def test_a_request_body_over_the_limit_gets_413(api):
     assert httpx.get(f"{api.url}/healthz").status_code == 200
 
 
+def test_a_body_too_deep_or_too_large_a_number_for_the_json_parser_gets_400(api):
+    """Bodies the JSON parser gives up on for reasons of its own (its recursion limit; an integer of
+    over 4,300 digits) are answered 400 like any unreadable body, not 500, and the server goes on."""
+    headers = {"authorization": f"Bearer {api.tokens['analyst']}", "content-type": "application/json"}
+    deep = '{"query": "{ __typename }", "variables": {"v": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    huge = '{"query": "{ __typename }", "variables": {"v": ' + "9" * 5000 + "}}"
+    for body in (deep, huge):
+        r = httpx.post(api.graphql, content=body.encode(), headers=headers)
+        assert r.status_code == 400 and "Unable to parse request body as JSON" in r.text
+    assert api.post(api.tokens["analyst"], "{ __typename }").json() == {"data": {"__typename": "Query"}}
+
+
 def test_every_request_is_audited_with_who_what_and_outcome(api):
     api.post(None, "query Anonymous { __typename }")
     api.post(api.tokens["partner"], "query Snoop($m: String!) { arrival(mrn: $m) { importerName } }", {"m": _arrival_with_importer(api)})
