@@ -7,7 +7,7 @@ import io
 import sys
 from typing import BinaryIO, Iterator
 
-from loaders.reader import FileProblem, Row
+from loaders.reader import FileProblem, Row, refuse_utf16
 
 # Let the csv module hand over long fields, so that the rules can reject them by name and size.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -19,6 +19,9 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
     Bytes that are not UTF-8 are carried as surrogates, so the rules reject the field that holds
     them by name rather than the whole file.
     """
+    peek = getattr(raw, "peek", None)
+    if peek is not None:
+        refuse_utf16(peek(2))
     with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
         reader = csv.reader(f, strict=True)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import BinaryIO, Iterator
 
-from loaders.reader import Row
+from loaders.reader import Row, refuse_utf16
 
 
 def _not_json(name: str) -> float:
@@ -22,8 +22,10 @@ def _finite(text: str) -> float:
 def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
     """Yield one row per non-blank line; a line that is not a JSON object yields an error row."""
     for number, raw in enumerate(f, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
+        if number == 1:
+            refuse_utf16(raw)
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
         if not raw.strip():
             continue
         try:

@@ -28,3 +28,13 @@ class FileProblem(Exception):
 
 class Reader(Protocol):
     def __call__(self, raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]: ...
+
+
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def refuse_utf16(start: bytes) -> None:
+    """A file that starts with a UTF-16 byte-order mark (a spreadsheet's "Unicode text") is refused
+    as a whole with what to do, rather than every row failing on its bytes."""
+    if start[:2] in UTF16_MARKS:
+        raise FileProblem(1, "", "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8")

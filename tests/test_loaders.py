@@ -232,6 +232,22 @@ def test_hostile_jsonl_lines_are_rejected_by_line_and_the_load_goes_on(store, tm
     assert [k for k in store.dump().nodes if k[0] == "Finding"] == [("Finding", good["finding_id"])]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, fmt):
+    """A spreadsheet's "Unicode text" export is UTF-16: one problem for the file, not one per row."""
+    row = VALID["cn-exporters"]
+    if fmt == "csv":
+        text = ",".join(row) + "\n" + ",".join(str(v) for v in row.values()) + "\n"
+    else:
+        text = json.dumps(row, ensure_ascii=False) + "\n"
+    path = tmp_path / f"cn-exporters.{fmt}"
+    path.write_bytes(text.encode("utf-16"))
+    report = load(None, [str(path)])
+    (problem,) = report.problems
+    assert (problem.line, problem.kind) == (1, "rejected") and "UTF-16" in problem.reason and "save it as UTF-8" in problem.reason
+    assert report.landed == 0
+
+
 def test_a_folder_skips_files_that_are_not_exchange_files(tmp_path):
     write_all(tmp_path)
     (tmp_path / "notes.txt").write_text("hello")
