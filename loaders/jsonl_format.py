@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import BinaryIO, Iterator
 
 from loaders.reader import Row, refuse_utf16
@@ -14,7 +15,7 @@ def _not_json(name: str) -> float:
 
 def _finite(text: str) -> float:
     value = float(text)
-    if value in (float("inf"), float("-inf")):
+    if math.isinf(value):
         raise ValueError(f"{text} is too large for a number")
     return value
 

@@ -130,7 +130,7 @@ def load(
     loaded_at = report.loaded_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     # Rows and records make no reference cycles, and every record of a batch would otherwise be
     # scanned by the collector two or three times before it lands (the stores freeze what landed):
-    # 2-3 % of a load. Switched back on after, whatever happens.
+    # ~6 % of a load of 100k shipments. Switched back on after, whatever happens.
     collecting = gc.isenabled()
     gc.disable()
     try:
