@@ -20,10 +20,12 @@ from graph.model import EdgeRef, Record, composite_key
 T = TypeVar("T")
 
 MAX_TEXT = 65_536  # characters in one field; a longer one is usually a stray quote swallowing lines
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")  # CSV: bytes not UTF-8 (\udc80-\udcff); JSON: lone escapes
-_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # _CONTROL, as bytes
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # control characters but tab and line ends
+_SURROGATES = r"\ud800-\udfff"  # CSV: bytes not UTF-8 (\udc80-\udcff); JSON: lone escapes
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_SURROGATE = re.compile(f"[{_SURROGATES}]")
+_SUSPECT = re.compile(f"[{_CONTROLS}{_SURROGATES}]")
+_CONTROL_BYTES = bytes(i for i in range(128) if _CONTROL.match(chr(i)))  # the same, for ASCII rows as bytes
 
 
 class FieldError(ValueError):
