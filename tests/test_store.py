@@ -136,11 +136,12 @@ def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_write
         assert s.dump() == got
 
 
-@pytest.mark.parametrize("old_format", [2, 3, 4])
+@pytest.mark.parametrize("old_format", [2, 3, 4, 5])
 def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir, old_format):
     """A store written by an older tracegraph (format 2: the networkx graph pickled whole; format 3:
-    the graph as lists in one pickle; format 4: in two pickles) still opens to the same graph, and
-    takes writes; the next snapshot is written in the current format (the attributes in chunks)."""
+    the graph as lists in one pickle; format 4: in two pickles; format 5: the attributes in chunks
+    after one pickle of the rest) still opens to the same graph, and takes writes; the next snapshot
+    is written in the current format (the successors in a pickle of their own)."""
     import pickle
 
     from graph.memory import FORMAT, _in_order
@@ -156,10 +157,15 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
             3: (3, s.seq, g.graph, ids, list(g._node.values()), _in_order(g._succ, ids), _in_order(g._pred, ids),
                 s._src_pool, s._edge_pool, s._placeholders),
             4: (4, s.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids), s._edge_pool),
+            5: (5, s.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids), s._edge_pool, s._src_pool,
+                s._placeholders, len(ids)),
         }[old_format]
-        second = pickle.dumps((list(g._node.values()), s._src_pool, s._placeholders)) if old_format == 4 else b""
+        second = {
+            4: pickle.dumps((list(g._node.values()), s._src_pool, s._placeholders)),
+            5: pickle.dumps(list(g._node.values())[:len(ids) // 2]) + pickle.dumps(list(g._node.values())[len(ids) // 2:]),
+        }.get(old_format, b"")
     snap = path / "graph.pickle"
-    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 5
+    assert pickle.loads(snap.read_bytes())[0] == FORMAT == 6
     snap.write_bytes(pickle.dumps(old, protocol=pickle.HIGHEST_PROTOCOL) + second)
     with MemoryStore(path) as s:
         assert s.dump() == expected
@@ -172,6 +178,44 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
         assert sorted((u, v) for v, into in g._pred.items() for u in into) == sorted(g.edges())
 
 
+def test_the_successors_written_without_memo_still_share_ids_and_relationship_attributes(tmp_path, demo_dir):
+    """The successor dicts are pickled without memoizing them (each is written once), yet after a
+    reopen each relationship's attributes are one dict for both directions, every adjacency key is the
+    node dict's own id object, and nodes without successors share EMPTY: nothing came back as a copy."""
+    import io
+    import pickle
+    import pickletools
+
+    from graph.memory import EMPTY
+    from loaders.linkage import link
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+        link(s, at="2026-01-01T00:00:00+00:00")  # relationships with attributes of their own, not pooled
+        s.checkpoint(force=True)  # the links into the snapshot, not the log
+        expected = s.dump()
+    f = io.BytesIO((path / "graph.pickle").read_bytes())
+    unpickler = pickle.Unpickler(f)
+    unpickler.load()
+    start = f.tell()
+    unpickler.load()
+    ops = {op.name for op, _, _ in pickletools.genops(f.getvalue()[start : f.tell()])}
+    assert "MEMOIZE" not in ops and "BINGET" in ops  # refers to the memo, adds nothing to it
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        g = s.graph
+        own = {id(n) for n in g._node}
+        links = 0
+        for u, out in g._succ.items():
+            assert out is EMPTY or out
+            for v, data in out.items():
+                assert id(v) in own and data is g._pred[v][u]
+                links += "method" in data
+        assert links > 10
+        assert all(id(u) in own for into in g._pred.values() for u in into)
+
+
 def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path, demo_dir):
     import io
     import pickle
@@ -182,17 +226,33 @@ def test_a_snapshot_whose_lists_disagree_is_an_error_not_a_wrong_graph(tmp_path,
         load(s, [str(demo_dir / "cn-shipments.csv")])
     snap = tmp_path / "s" / "graph.pickle"
     f = io.BytesIO(snap.read_bytes())
-    (fmt, seq, attrs, ids, succ, pred, *pools, count), chunk = pickle.load(f), pickle.load(f)
+    unpickler = pickle.Unpickler(f)
+    (fmt, seq, attrs, ids, pred, *pools, count), succ = unpickler.load(), unpickler.load()
+    chunk = pickle.load(f)
     assert f.read() == b"" and len(chunk) == count == len(ids)  # the demo graph is smaller than one chunk
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ[:-1], pred, *pools, count)) + pickle.dumps(chunk))
+
+    def snapshot(succ: list, *chunks: object) -> bytes:
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out)
+        pickler.dump((fmt, seq, attrs, ids, pred, *pools, count))
+        pickler.dump(succ)
+        return out.getvalue() + b"".join(pickle.dumps(c) for c in chunks)
+
+    snap.write_bytes(snapshot(succ[:-1], chunk))
     with pytest.raises(StoreError, match="graph.pickle cannot be read .*differ in length"):
         MemoryStore(tmp_path / "s")
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, *pools, count)))  # the attributes lost
+    snap.write_bytes(snapshot(succ))  # the attributes lost
     with pytest.raises(StoreError, match="graph.pickle cannot be read"):
         MemoryStore(tmp_path / "s")
-    snap.write_bytes(pickle.dumps((fmt, seq, attrs, ids, succ, pred, *pools, count)) + pickle.dumps({"not": "a list"}))
+    snap.write_bytes(snapshot(succ, {"not": "a list"}))
     with pytest.raises(StoreError, match="graph.pickle cannot be read .*not a list"):
         MemoryStore(tmp_path / "s")
+    snap.write_bytes(snapshot(succ, chunk)[: len(snapshot(succ)) - 20])  # cut within the successors
+    with pytest.raises(StoreError, match="graph.pickle cannot be read"):
+        MemoryStore(tmp_path / "s")
+    snap.write_bytes(snapshot(succ, chunk))
+    with MemoryStore(tmp_path / "s") as s:  # the pieces put back together open
+        assert len(s.graph) == count
 
 
 def test_a_snapshot_in_many_chunks_opens_to_the_same_graph_and_a_cut_one_does_not_open(tmp_path, demo_dir, monkeypatch):
@@ -213,7 +273,8 @@ def test_a_snapshot_in_many_chunks_opens_to_the_same_graph_and_a_cut_one_does_no
         nodes = len(s.graph)
     snap = (path / "graph.pickle").read_bytes()
     f = io.BytesIO(snap)
-    pickle.load(f)
+    unpickler = pickle.Unpickler(f)
+    unpickler.load(), unpickler.load()  # the lists, then the successors
     ends = []
     while f.tell() < len(snap):
         assert len(pickle.load(f)) <= 7
