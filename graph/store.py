@@ -25,7 +25,9 @@ class Store(Protocol):
     location: str
 
     def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
-        """Merge validated records (a later version of a record replaces the earlier one)."""
+        """Merge validated records (a later version of a record replaces the earlier one).
+
+        The records are the store's from then on: it may keep their ``props`` dicts as its nodes'."""
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
         """Replace the inferred ``rel_type`` links leaving the nodes keyed ``starts`` by ``links``."""

@@ -320,3 +320,44 @@ def test_the_big_dicts_keep_their_keys_hashes_in_a_fresh_and_a_reopened_store(tm
         g = s.graph
         assert all(general(x) for x in (g._node, g._succ, g._pred))
         assert all(isinstance(n, str) for n in g._node) and s.dump() == before
+
+
+def test_a_node_keeps_its_records_dict_only_when_the_record_is_not_logged(tmp_path, demo_dir):
+    """A batch large next to the graph is not logged (its commit writes a snapshot): its new nodes
+    take their records' dicts as they are. A small batch is logged when committed: its nodes get
+    copies, and the logged records hold their own fields only, so the log replays to the same graph."""
+    from graph.model import Source
+    from loaders.rules import RECORD_TYPES
+
+    rtype = RECORD_TYPES["cn-manufacturers"]
+    made = iter(range(10**6))
+
+    def records(n: int) -> list:
+        from stdnum.cn import uscc
+
+        out = []
+        for _ in range(n):
+            body = f"91440500MA{next(made):07d}"
+            rec, errors = rtype.parse({"uscc": body + uscc.calc_check_digit(body), "name_zh": "汕头市玩具厂"})
+            assert not errors
+            out.append(rec)
+        return out
+
+    source = Source("cn", "api:test", "2026-11-26T00:00:00+00:00")
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        big = records(1500)
+        s.apply(big, source)
+        nodes = s.graph._node
+        assert all(nodes[f"Manufacturer:{r.key}"] is r.props for r in big)
+        s.commit()
+        small = records(3)
+        s.apply(small, source)
+        assert all(nodes[f"Manufacturer:{r.key}"] is not r.props for r in small)
+        assert all("_src" not in r.props and "_at" not in r.props for r in small)
+        s.commit()
+        assert (path / "wal.log").stat().st_size > 0  # the small batch went to the log
+        expected = s.dump()
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
+        assert len(s.graph) == 1503
