@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from typing import BinaryIO, Iterator
+from operator import itemgetter
+from typing import BinaryIO, Callable, Iterator, cast
 
 from loaders.reader import FileProblem, Row, refuse_utf16
 
@@ -13,8 +14,9 @@ from loaders.reader import FileProblem, Row, refuse_utf16
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
-    """Yield the rows of a CSV file; values are the raw text of each known column.
+def read(raw: BinaryIO, fields: tuple[str, ...], required: tuple[str, ...]) -> Iterator[Row]:
+    """Yield the rows of a CSV file; values are the raw text of each of ``fields`` (``None`` for
+    one the header does not name, or a row too short to reach).
 
     Bytes that are not UTF-8 are carried as surrogates, so the rules reject the field that holds
     them by name rather than the whole file.
@@ -40,7 +42,13 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
         if missing:
             raise FileProblem(1, missing[0], f"the header has no column {', '.join(missing)} (required)")
         width = len(names)
-        all_named = all(names)
+        column = {n: i for i, n in enumerate(names) if n}
+        # One C call picks the fields out of a row's cells; a field with no column (and any a short
+        # row lacks) picks the None put after the row's last cell.
+        at = [column.get(n, width) for n in fields]
+        pick: Callable[[list[str | None]], tuple[str | None, ...]] = (
+            itemgetter(*at) if len(at) > 1 else lambda cells: (cells[at[0]],)  # itemgetter of one index gives no tuple
+        )
         start = reader.line_num + 1
         while True:
             try:
@@ -58,7 +66,15 @@ def read(raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
             line, start = start, reader.line_num + 1
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # a blank line
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                yield Row(line, error=f"has {len(cells)} cells but the header names {width} columns")
+            count = len(cells)
+            if count > width and any(c.strip() for c in cells[width:]):
+                yield Row(line, error=f"has {count} cells but the header names {width} columns")
                 continue
-            yield Row(line, dict(zip(names, cells)) if all_named else {n: c for n, c in zip(names, cells) if n})
+            padded = cast("list[str | None]", cells)
+            if count == width:
+                padded.append(None)
+            elif count < width:
+                padded += [None] * (width + 1 - count)
+            else:
+                padded[width] = None  # over a blank cell after the last column: nothing is lost
+            yield Row(line, pick(padded))

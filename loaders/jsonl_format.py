@@ -20,8 +20,9 @@ def _finite(text: str) -> float:
     return value
 
 
-def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
-    """Yield one row per non-blank line; a line that is not a JSON object yields an error row."""
+def read(f: BinaryIO, fields: tuple[str, ...], required: tuple[str, ...]) -> Iterator[Row]:
+    """Yield one row per non-blank line, the value of each of ``fields`` (``None`` for one the
+    object does not have); a line that is not a JSON object yields an error row."""
     for number, raw in enumerate(f, start=1):
         if number == 1:
             refuse_utf16(raw)
@@ -48,4 +49,4 @@ def read(f: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]:
         if not isinstance(obj, dict):
             yield Row(number, error=f"is a JSON {type(obj).__name__}, where an object with field names is expected")
             continue
-        yield Row(number, {str(k).strip().lower(): v for k, v in obj.items()})
+        yield Row(number, tuple(map({str(k).strip().lower(): v for k, v in obj.items()}.get, fields)))

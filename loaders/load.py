@@ -170,10 +170,10 @@ def _load_file(
         rtype.trim_pools()
 
     reader = READERS[Path(path).suffix.lower()]
-    parse = rtype.parse
+    parse = rtype.parse_values
     raw = open(path, "rb")  # noqa: SIM115 - closed below, after the reader is done with it
     try:
-        for row in reader(raw, rtype.required):
+        for row in reader(raw, rtype.names, rtype.required):
             if row.error:
                 summary.rejected += 1
                 problems.append(Problem(name, row.line, row.error_field, f"the row {row.error}"))

@@ -1,19 +1,20 @@
 """The contract every format reader keeps: yield the rows of one file with the line they start on.
 
-A reader yields :class:`Row` items: the raw values by field name, or, for a row it cannot read at
-all (broken JSON, a row the CSV parser gives up on), an ``error`` naming why.
+A reader yields :class:`Row` items: the raw value of each field it was asked for, in that order
+(``None`` for a field the row does not have), or, for a row it cannot read at all (broken JSON, a
+row the CSV parser gives up on), an ``error`` naming why.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Protocol
 
 
 @dataclass(slots=True)
 class Row:
     line: int
-    values: dict[str, Any] = field(default_factory=dict)
+    values: tuple[Any, ...] = ()
     error: str | None = None
     error_field: str = ""
 
@@ -27,7 +28,7 @@ class FileProblem(Exception):
 
 
 class Reader(Protocol):
-    def __call__(self, raw: BinaryIO, required: tuple[str, ...]) -> Iterator[Row]: ...
+    def __call__(self, raw: BinaryIO, fields: tuple[str, ...], required: tuple[str, ...]) -> Iterator[Row]: ...
 
 
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")

@@ -2,7 +2,8 @@
 
 One :class:`RecordType` per exchange file: its fields, which are required, how each is checked,
 and how a valid row becomes a :class:`~graph.model.Record`. The CSV and JSON Lines readers hand
-rows of raw values (text, or a list for a list field) to :func:`RecordType.parse`.
+rows of raw values (text, or a list for a list field), one per field, to :func:`RecordType.parse_values`;
+the API hands mappings of field names to :func:`RecordType.parse`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _checked(clean: Callable[[str], T]) -> Callable[[str], T]:
 def clean_row(values: Iterable[Any]) -> bool:
     """Whether every value of a row is text that :func:`text` would pass unchanged (none too long,
     no control character or undecodable byte): one check of the whole row then stands for one per
-    field. False when any value is not text (JSON numbers, lists, nulls)."""
+    field. False when any value is not text (JSON numbers, lists, nulls: leave those out)."""
     try:
         joined = "\n".join(values)
     except TypeError:
@@ -210,14 +211,22 @@ class RecordType:
             if pool is not None and len(pool) > POOL_SIZE:
                 pool.clear()
 
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The names of the fields, in the order :meth:`parse_values` takes their values."""
+        return tuple(f.name for f in self.fields)
+
     def parse(self, raw: Mapping[str, Any]) -> tuple[Record | None, list[FieldError]]:
         """Check one row; return its record, or ``None`` and every field that breaks a rule."""
+        return self.parse_values(tuple(map(raw.get, self.names)))
+
+    def parse_values(self, raw: tuple[Any, ...]) -> tuple[Record | None, list[FieldError]]:
+        """:meth:`parse` of a row given as the value of each field, in the order of :attr:`names`
+        (``None`` for a field the row does not have)."""
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
-        get = raw.get
-        clean = clean_row(raw.values())  # then no field needs the checks of text() again
-        for f, name, on_clean_text, single, pool in self._plan:
-            v = get(name)
+        clean = clean_row(filter(None, raw))  # (no nulls) then no field needs the checks of text() again
+        for (f, name, on_clean_text, single, pool), v in zip(self._plan, raw):
             if clean and single and v and not v.isspace():  # the usual field: text, and it passed
                 try:
                     c = on_clean_text(v)

@@ -182,6 +182,32 @@ def test_hostile_file_rejects_bad_rows_and_keeps_the_rest(store, tmp_path):
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
 
 
+def test_csv_cells_reach_their_fields_in_any_column_order_and_row_length(store, tmp_path):
+    """Columns in any order, an unknown and an unnamed column beside them, an optional one absent:
+    each value still reaches its field. A short row lacks its last cells (a required one is
+    "missing"); a blank cell past the last column is nothing, a filled one rejects the row."""
+    v = VALID["cn-shipments"]
+    header = ["Departed_On ", "remarks", "containers", "", "declaration_no", "exporter_uscc", "bill_of_lading",
+              "port_of_loading", "destination_country"]  # no destination_port (optional)
+    full = [v["departed_on"], "fragile", v["containers"], "?", v["declaration_no"], v["exporter_uscc"],
+            v["bill_of_lading"], v["port_of_loading"], v["destination_country"]]
+    lines = [header, full, full[:7], [*full[:4], "531620150000000002", *full[5:], ""],
+             [*full[:4], "531620150000000003", *full[5:], "extra"]]
+    path = tmp_path / "cn-shipments.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(lines)
+    report = load(store, [str(path)])
+    got = {(p.line, p.field, p.kind): p.reason for p in report.problems}
+    assert got[(3, "port_of_loading", "rejected")] == got[(3, "destination_country", "rejected")] == "is required but missing"
+    assert "has 10 cells but the header names 9 columns" in got[(5, "", "rejected")]
+    assert report.files[0].landed == 2 and report.files[0].rejected == 2
+    nodes = store.dump().nodes
+    for key in (v["declaration_no"], "531620150000000002"):
+        expected = dict(v, declaration_no=key, containers=[BOX1, BOX2])
+        del expected["destination_port"]
+        assert {k: w for k, w in nodes[("Shipment", key)].items() if k != "_src"} == expected
+
+
 def test_jsonl_rows_that_are_not_objects_are_rejected_by_line(store, tmp_path):
     path = tmp_path / "eu-findings.jsonl"
     good = VALID["eu-findings"]
@@ -270,11 +296,11 @@ def test_one_text_check_per_row_gives_what_a_check_per_field_gives(demo_dir, tmp
         if rtype is None:
             continue
         with open(path, "rb") as raw:
-            rows += [(rtype, row.values) for row in csv_format.read(raw, rtype.required) if not row.error]
-    assert sum(rules.clean_row(v.values()) for _, v in rows) == len(rows) > 1000  # the fast path is the one taken
+            rows += [(rtype, row.values) for row in csv_format.read(raw, rtype.names, rtype.required) if not row.error]
+    assert sum(rules.clean_row(filter(None, v)) for _, v in rows) == len(rows) > 1000  # the fast path is the one taken
 
     def outcome(rtype, values):
-        record, errors = rtype.parse(values)
+        record, errors = rtype.parse_values(values)
         return record, [(e.field, e.reason) for e in errors]
 
     fast = [outcome(t, v) for t, v in rows]
