@@ -75,6 +75,7 @@ WAL = "wal.log"
 LOCK = "lock"
 _HEADER = struct.Struct("<II")  # payload length, crc32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
+_GRAPH_VIEWS = ("adj", "succ", "pred", "nodes", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree")
 
 
 class _Empty(dict):  # type: ignore[type-arg]
@@ -385,6 +386,12 @@ class MemoryStore:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        # networkx keeps views such as ``G.edges`` on the graph, and some refer back to it: a
+        # cycle, which the collector never looks at once frozen (see ``apply``). Dropped here, the
+        # graph goes with the store; a process that opens stores one after another (a test run, a
+        # server) would otherwise keep every graph it read.
+        for view in _GRAPH_VIEWS:
+            self.graph.__dict__.pop(view, None)
 
     def __enter__(self) -> "MemoryStore":
         return self

@@ -361,3 +361,20 @@ def test_a_node_keeps_its_records_dict_only_when_the_record_is_not_logged(tmp_pa
     with MemoryStore(path) as s:
         assert s.dump() == expected
         assert len(s.graph) == 1503
+
+
+def test_a_closed_store_is_freed_though_its_graph_was_frozen(tmp_path, demo_dir):
+    """The store freezes what it holds (the collector skips it); networkx's cached ``G.edges`` view
+    refers back to the graph, a cycle only the collector could free. Closing the store breaks it,
+    so a process that opens stores one after another does not keep every graph it read."""
+    import gc
+    import weakref
+
+    with MemoryStore(tmp_path / "s") as s:
+        load(s, [str(demo_dir / "cn-shipments.csv")])
+        s.dump()  # uses G.edges
+        s.stats()
+        graph = weakref.ref(s.graph)
+    del s
+    gc.collect()
+    assert graph() is None
