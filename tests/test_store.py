@@ -378,3 +378,35 @@ def test_a_closed_store_is_freed_though_its_graph_was_frozen(tmp_path, demo_dir)
     del s
     gc.collect()
     assert graph() is None
+
+
+def test_a_checkpoint_folds_the_log_once_it_is_a_32nd_of_the_snapshot(tmp_path, demo_dir):
+    """Every open replays the log record by record: a load that leaves a log past FOLD_AT of the
+    snapshot writes a new snapshot instead; a smaller log stays (and reopens to the same graph)."""
+    from graph.memory import FOLD_AT
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+    snapshot = (path / "graph.pickle").stat().st_size
+    wal = path / "wal.log"
+    rows = (demo_dir / "eu-findings.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "one").mkdir()
+    one = tmp_path / "one" / "eu-findings.csv"
+    sizes = []
+    for n in range(1, 60):  # each load a new finding, logged, until the log is folded
+        one.write_text(rows[0] + "\n" + rows[1].replace("F-", f"G{n}-", 1) + "\n", encoding="utf-8")
+        before = wal.stat().st_size if wal.exists() else 0
+        with MemoryStore(path) as s:
+            load(s, [str(one)])
+            expected = s.dump()
+        sizes.append(wal.stat().st_size)
+        if sizes[-1] == 0:
+            break
+        assert sizes[-1] < snapshot * FOLD_AT  # a log this small stays
+    else:
+        raise AssertionError("the log was never folded")
+    assert n > 3 and before + sizes[0] >= snapshot * FOLD_AT  # kept while small, folded once the next record reached the share
+    assert (path / "graph.pickle").stat().st_size > snapshot
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
