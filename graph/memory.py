@@ -20,6 +20,7 @@ here give a node its own dict before changing it. Fewer objects also make the sn
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
 import os
 import pickle
@@ -80,7 +81,8 @@ _HEADER = struct.Struct("<II")  # payload length, crc32
 # open replays at most ~3 s of it, and a store fed small batches writes a snapshot every ~28 MB.
 FOLD_AT = 1 / 32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
-_GRAPH_VIEWS = ("adj", "succ", "pred", "nodes", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree")
+# The views networkx caches on a graph (``G.edges``, ``G.degree`` …), as its classes declare them.
+_GRAPH_VIEWS = tuple({n for c in nx.DiGraph.__mro__ for n, v in vars(c).items() if isinstance(v, functools.cached_property)})
 
 
 class _Empty(dict):  # type: ignore[type-arg]
@@ -132,7 +134,7 @@ def _in_order(adjacency: dict[str, Any], ids: list[str]) -> list[Any]:
 
 
 def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: list[Any], pred: list[Any]) -> nx.DiGraph:
-    """A DiGraph from a snapshot's lists (formats 3 to 5), its dicts in the general layout. The successor and predecessor dicts start as
+    """A DiGraph from a snapshot's lists (formats 3 to 6), its dicts in the general layout. The successor and predecessor dicts start as
     copies of the node dict (a copy of its hash table, not a rehash of 5 million keys) whose values
     are then replaced: faster than building each from scratch."""
     nodes = hashed_dict()
@@ -262,7 +264,7 @@ class MemoryStore:
                     raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
                 self.seq = seq
                 self.graph, *pools = rest
-                if fmt >= 2:  # pickled with the graph: the objects it shares (format 5: equal copies in each chunk)
+                if fmt >= 2:  # pickled with the graph: the objects it shares (formats 5 and 6: equal copies in each chunk)
                     self._src_pool, self._edge_pool, self._placeholders = pools
                 else:
                     self._rebuild_pools()
