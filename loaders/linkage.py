@@ -489,5 +489,5 @@ def link(store: Store, at: str, since: str | None = None) -> LinkReport:
     starts, links = link_duplicates(manufacturers)
     links = put("SAME_AS", starts, links)
     report.duplicate_factories = len(links)
-    store.commit()
+    store.checkpoint()  # commits; folds the log into a snapshot once it has grown (the next open replays it)
     return report

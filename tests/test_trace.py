@@ -218,3 +218,23 @@ def test_a_later_load_links_only_what_it_changed(store, demo_dir, tmp_path):
     (tmp_path / "fix" / "eu-arrivals-fix.csv").write_text(rows[0] + "\n" + changed + "\n", encoding="utf-8")
     second = load(store, [str(tmp_path / "fix")])
     assert link(store, "t2", since=second.loaded_at).arrivals == 1
+
+
+def test_linkage_of_a_big_load_is_not_left_in_the_log(tmp_path, demo_dir):
+    """Every open replays the log, ~10x slower a byte than reading the snapshot. Linkage after a
+    load infers about as many links as there are arrivals: it goes into a snapshot (the store
+    then opens with no log to replay) rather than the log, and the store reopens with every link."""
+    from graph.memory import FOLD_AT, MemoryStore
+    from loaders.linkage import link
+    from loaders.load import load
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        report = load(s, [str(demo_dir)])
+        linked = link(s, "2026-11-26T12:00:00+00:00", since=report.loaded_at)
+        assert linked.arrivals_linked > 100
+        expected = s.dump()
+    wal = path / "wal.log"
+    assert not wal.exists() or wal.stat().st_size < (path / "graph.pickle").stat().st_size * FOLD_AT
+    with MemoryStore(path) as s:
+        assert s.dump() == expected
