@@ -609,12 +609,24 @@ class MemoryStore:
             for target in [t for t, d in out.items() if d["type"] == rel_type]:
                 del out[target]
                 del pred[target][nid]
+        # Links with the same method, score and evidence (the arrivals of one consignor, say) share
+        # one attribute dict, and links share the evidence texts and scores that repeat ("declared
+        # for NLRTM"): at 100k shipments 195k links held 649k evidence texts, 193k of them distinct,
+        # in 106k distinct dicts. Like the other shared relationship dicts, never changed in place.
+        shared: dict[Any, Any] = {}
         for link in links:
             a, b = intern(f"{start_label}:{link.start}"), intern(f"{end_label}:{link.end}")
             if a not in nodes or b not in nodes:
                 continue  # linkage only links nodes that exist
-            data = {"type": rel_type, "method": link.method, "score": link.score, "evidence": link.evidence,
-                    "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at}
+            evidence = tuple(link.evidence)
+            data = shared.get((link.method, link.score, evidence))
+            if data is None:
+                score = shared.setdefault(link.score, link.score) if type(link.score) is float else link.score
+                data = shared[(link.method, link.score, evidence)] = {
+                    "type": rel_type, "method": link.method, "score": score,
+                    "evidence": tuple(shared.setdefault(e, e) for e in evidence),
+                    "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at,
+                }
             out, into = succ[a], pred[b]
             if out is EMPTY:
                 out = succ[a] = {}

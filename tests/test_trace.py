@@ -238,3 +238,35 @@ def test_linkage_of_a_big_load_is_not_left_in_the_log(tmp_path, demo_dir):
     assert not wal.exists() or wal.stat().st_size < (path / "graph.pickle").stat().st_size * FOLD_AT
     with MemoryStore(path) as s:
         assert s.dump() == expected
+
+
+def test_links_alike_share_their_attributes_across_a_reopen(tmp_path, demo_dir):
+    """Links with the same method, score and evidence hold one attribute dict, and repeated
+    evidence texts are one object: memory and open time at 1M. Still shared after a reopen, and a
+    relinking that changes some links leaves the others' attributes as they were."""
+    from graph.memory import MemoryStore
+    from loaders.linkage import link
+    from loaders.load import load
+
+    def link_attrs(s: MemoryStore) -> list[dict]:
+        return [d for _, _, d in s.graph.edges(data=True) if "method" in d]
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        report = load(s, [str(demo_dir)])
+        link(s, "2026-11-26T12:00:00+00:00", since=report.loaded_at)
+    for _ in range(2):  # as linked, then as read back from the snapshot
+        with MemoryStore(path) as s:
+            attrs = link_attrs(s)
+            texts = [t for d in attrs for t in d["evidence"]]
+            before = {(d["type"], d["method"], d["score"], d["evidence"]) for d in attrs}
+            assert len({id(d) for d in attrs}) == len(before) < len(attrs)  # one dict for links alike
+            assert len({id(t) for t in texts}) == len(set(texts)) < len(texts)  # one object per text
+            expected = s.dump()
+    # relink everything with another time: equal links, every attribute dict new, none changed in place
+    with MemoryStore(path) as s:
+        old = link_attrs(s)
+        link(s, "2026-11-26T13:00:00+00:00")
+        assert {(d["type"], d["method"], d["score"], d["evidence"]) for d in old} == before
+        assert not {id(d) for d in old} & {id(d) for d in link_attrs(s)}
+        assert s.dump() == expected
