@@ -416,7 +416,7 @@ class MemoryStore:
         # Whether the commit will write a snapshot, should this batch change anything: then nothing
         # is logged until it, and records that go to no log are not read again, so their nodes take
         # their dicts as they are (a copy each of millions of dicts, ~2 % of a load of 1M shipments, spared).
-        due = self._snapshot_due or (self._pending_rows + len(records)) * 4 >= max(self._committed_nodes, 1000)
+        due = self._snapshot_due or self._large(self._pending_rows + len(records))
         result, changed = self._apply(records, source, adopt=due)
         # The graph holds no reference cycles: keep the collector from scanning it again and again.
         gc.freeze()
@@ -431,6 +431,11 @@ class MemoryStore:
             if not self._snapshot_due:
                 self._pending.append((source, changed))
         return result
+
+    def _large(self, rows: int) -> bool:
+        """Whether ``rows`` uncommitted rows are large next to the graph: their commit then writes a
+        snapshot rather than log them."""
+        return rows * 4 >= max(self._committed_nodes, 1000)
 
     def _intern_src(self, src: frozenset[str]) -> frozenset[str]:
         return self._src_pool.setdefault(src, src)
@@ -591,7 +596,7 @@ class MemoryStore:
         # 92 MB, which made every open 2.5x slower): past the share of the graph that a batch of
         # records would not be logged at, the commit writes a snapshot instead.
         self._pending_rows += len(links) + len(starts)
-        if not self._snapshot_due and self._pending_rows * 4 >= max(self._committed_nodes, 1000):
+        if not self._snapshot_due and self._large(self._pending_rows):
             self._snapshot_due = True
             self._pending = []
         if not self._snapshot_due:
