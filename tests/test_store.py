@@ -508,3 +508,63 @@ def test_loading_unchanged_files_again_writes_nothing(tmp_path, demo_dir):
     assert [len(records) for _, records in batches] == [1]
     with MemoryStore(path) as s:
         assert s.dump() == expected
+
+
+def _copies(g) -> int:
+    """Adjacency keys that are not the node dict's own id string (an equal copy of it)."""
+    own = {id(n) for n in g._node}
+    return sum(id(v) not in own for adj in (g._succ, g._pred) for nbrs in adj.values() for v in nbrs)
+
+
+def test_writes_into_a_reopened_store_name_its_nodes_by_their_own_id_strings(tmp_path, demo_dir):
+    """A reopened store's node ids are strings read from the snapshot. EU files loaded into a store
+    of the CN files, and linkage after them, name CN nodes again: they must use the node dict's own
+    strings, or every such relationship keeps (and the snapshot writes) a copy of both ends' ids."""
+    from loaders.linkage import link
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        assert load(s, [str(f) for f in sorted(demo_dir.glob("cn-*.csv"))]).rejected == 0
+    with MemoryStore(path) as s:
+        assert load(s, [str(f) for f in sorted(demo_dir.glob("eu-*.csv"))]).rejected == 0
+        link(s, at="2026-01-01T00:00:00+00:00")
+        s.checkpoint(force=True)
+        assert s.graph.number_of_edges() > 2000 and _copies(s.graph) == 0
+        expected = s.dump()
+    with MemoryStore(path) as s:  # linked again in a reopened store: the links name arrivals and shipments
+        link(s, at="2026-01-02T00:00:00+00:00")
+        s.checkpoint(force=True)
+        assert _copies(s.graph) == 0
+    with MemoryStore(path) as s:
+        assert _copies(s.graph) == 0
+        assert s.dump() == expected  # (load times aside)
+    with MemoryStore(tmp_path / "one") as s:  # the same files in one store, in one go
+        load(s, [str(demo_dir)])
+        link(s, at="2026-01-01T00:00:00+00:00")
+        assert s.dump() == expected
+
+
+def test_small_writes_into_a_big_reopened_store_land_as_any_other(tmp_path, demo_dir):
+    """Until the writes since an open reach a 64th of the graph, a reopened store does not gather
+    its ids into a table (a few records through the API should not cost that); links and records
+    land the same either way, and links to nodes that do not exist are left out."""
+    from graph.model import Link
+
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+        arrivals = [n.split(":", 1)[1] for n in s.ids("Arrival")[:80]]
+        shipments = [n.split(":", 1)[1] for n in s.ids("Shipment")[:80]]
+    for count in (1, len(arrivals)):  # one link (no table), 80 links (past a 64th: the table)
+        with MemoryStore(path) as s:
+            nodes = s.graph.number_of_nodes()
+            links = [Link("SAME_CONSIGNMENT", a, b, "manual", 1.0, ("test",)) for a, b in zip(arrivals[:count], shipments)]
+            links.append(Link("SAME_CONSIGNMENT", arrivals[0], "NO-SUCH-SHIPMENT", "manual", 1.0, ()))
+            s.set_links("SAME_CONSIGNMENT", arrivals[:count], links, "2026-01-03T00:00:00+00:00")
+            assert s._ids_complete == (count * 64 >= nodes)
+            for a, b in zip(arrivals[:count], shipments):
+                assert s.out(f"Arrival:{a}", "SAME_CONSIGNMENT") == [f"Shipment:{b}"]
+            assert s.graph.number_of_nodes() == nodes  # no node made for the missing shipment
+            s.commit()
+        with MemoryStore(path) as s:
+            assert all(s.out(f"Arrival:{a}", "SAME_CONSIGNMENT") == [f"Shipment:{b}"] for a, b in zip(arrivals[:count], shipments))
