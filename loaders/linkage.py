@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -260,18 +260,17 @@ RETURN x.key AS uscc, x.name_zh AS name_zh, x.name_en AS name_en, x.city AS city
 """
 
 
-def consignors_nx(store: MemoryStore, only: set[str] | None = None) -> list[dict[str, Any]]:
+def consignors_nx(store: MemoryStore, only: set[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Each arrival's consignor, as they come (a million at 1M shipments: scored one by one)."""
     nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
-    rows = []
     for nid, a in nodes.items():
         if nid.startswith("Arrival:") and "consignor_name" in a and (only is None or nid[8:] in only):
             shipped_by = None
             for sid, d in succ[nid].items():
                 if d["type"] == "SAME_CONSIGNMENT":
                     shipped_by = next((x[9:] for x, e in succ[sid].items() if e["type"] == "EXPORTED_BY"), None)
-            rows.append({"mrn": nid[8:], "name": a["consignor_name"], "address": a.get("consignor_address"),
-                         "shipped_by": shipped_by})
-    return rows
+            yield {"mrn": nid[8:], "name": a["consignor_name"], "address": a.get("consignor_address"),
+                   "shipped_by": shipped_by}
 
 
 def exporters_nx(store: MemoryStore) -> list[dict[str, Any]]:
@@ -322,7 +321,7 @@ def core_zh(name: str) -> str:
     return "".join(lazy_pinyin(core)).replace("'", "")
 
 
-def link_consignors(arrivals: list[dict[str, Any]], exporters: list[dict[str, Any]]) -> tuple[list[str], list[Link]]:
+def link_consignors(arrivals: Iterable[dict[str, Any]], exporters: list[dict[str, Any]]) -> tuple[list[str], list[Link]]:
     """The exporter each arrival's consignor is, by trade-name core; city and shipment break ties."""
     places = frozenset(w for x in exporters for w in _WORD.findall((x.get("city") or "").casefold())) | frozenset(
         p for x in exporters for p in place_names_zh(x["name_zh"]))
@@ -457,7 +456,9 @@ def link(store: Store, at: str, since: str | None = None) -> LinkReport:
         return links
 
     if isinstance(store, MemoryStore):
-        arrivals: Iterable[dict[str, Any]] = list(arrival_candidates_nx(store, since))
+        # scored as they come (link_consignments only reads): at 1M, ~760 MB of candidates were
+        # held until the snapshot at the end, which the peak of a relinking then stood on
+        arrivals: Iterable[dict[str, Any]] = arrival_candidates_nx(store, since)
         findings, products = findings_nx(store), products_nx(store)
     else:
         arrivals = [r.data() for r in store.read(ARRIVAL_CANDIDATES_CYPHER, since=since)]  # type: ignore[attr-defined]
@@ -475,11 +476,13 @@ def link(store: Store, at: str, since: str | None = None) -> LinkReport:
     else:
         exporters = [r.data() for r in store.read(EXPORTERS_CYPHER)]  # type: ignore[attr-defined]
     only = None if since is None or any(x["at"] >= since for x in exporters) else relinked
+    consignors: Iterable[dict[str, Any]]
     if isinstance(store, MemoryStore):
         consignors = consignors_nx(store, only)
     else:
         consignors = [r.data() for r in store.read(CONSIGNORS_CYPHER, only=None if only is None else sorted(only))]  # type: ignore[attr-defined]
     starts, links = link_consignors(consignors, exporters)
+    del consignors, only, relinked  # (the snapshot at the end should not stand on them too)
     links = put("CONSIGNED_BY", starts, links)
     report.consignors_linked = len(links)
     if isinstance(store, MemoryStore):
