@@ -30,7 +30,10 @@ class Store(Protocol):
         The records are the store's from then on: it may keep their ``props`` dicts as its nodes'."""
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
-        """Replace the inferred ``rel_type`` links leaving the nodes keyed ``starts`` by ``links``."""
+        """Replace the inferred ``rel_type`` links leaving the nodes keyed ``starts`` by ``links``.
+
+        The embedded store keeps a link that is there already as it is (with the time it was
+        made) and writes nothing for it; Neo4j's rewrites it. Nothing reads a link's time."""
 
     def commit(self) -> None:
         """Make what was applied durable."""

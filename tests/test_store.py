@@ -568,3 +568,80 @@ def test_small_writes_into_a_big_reopened_store_land_as_any_other(tmp_path, demo
             s.commit()
         with MemoryStore(path) as s:
             assert all(s.out(f"Arrival:{a}", "SAME_CONSIGNMENT") == [f"Shipment:{b}"] for a, b in zip(arrivals[:count], shipments))
+
+
+def test_set_links_reports_every_change_and_logs_it(tmp_path, demo_dir):
+    """Relinking logs only the starts whose links changed: a change it did not report would be lost
+    in a crash. Random relinkings of the demo's links (as they are, a score, evidence or method
+    changed, a link dropped, a new end, an end that does not exist, the same link twice, a link whose
+    start is not among the starts) must report exactly the starts whose links differ afterwards, load
+    times included; each is committed, and the store reopens to the same graph from its log."""
+    from dataclasses import replace
+
+    from graph.model import Link
+    from loaders.linkage import link
+
+    rel = "SAME_CONSIGNMENT"
+    rng = random.Random(5)
+    path = tmp_path / "s"
+    with MemoryStore(path) as s:
+        report = load(s, [str(demo_dir)])
+        link(s, report.loaded_at)
+        s.checkpoint(force=True)
+        g = s.graph
+        arrivals = sorted(n for n in g._node if n.startswith("Arrival:"))
+        shipments = sorted(n.partition(":")[2] for n in g._node if n.startswith("Shipment:"))
+
+        def links_of(nid: str) -> dict:
+            return {v: dict(d) for v, d in g._succ[nid].items() if d["type"] == rel}
+
+        seen = {True: 0, False: 0}
+        for n in range(80):
+            kind = n % 9
+            picked = rng.sample(arrivals, 3)
+            keys = [a.partition(":")[2] for a in picked]
+            links = [Link(rel, k, v.partition(":")[2], d["method"], d["score"], d["evidence"])
+                     for a, k in zip(picked, keys) for v, d in links_of(a).items()]
+            if links and kind == 1:
+                links[-1] = replace(links[-1], score=round(rng.random(), 4))
+            elif links and kind == 2:
+                links[-1] = replace(links[-1], evidence=(*links[-1].evidence, f"note {n}"))
+            elif links and kind == 3:
+                links[-1] = replace(links[-1], method="confirmed")
+            elif links and kind == 4:
+                links.pop()
+            elif kind == 5:
+                links.append(Link(rel, keys[0], rng.choice(shipments), "containers", 0.7, ("test",)))
+            elif kind == 6:
+                links.append(Link(rel, keys[1], "NO-SUCH-SHIPMENT", "containers", 0.7, ()))
+            elif links and kind == 7:
+                links.append(replace(links[0], score=0.123))  # the same link again: the last one stands
+            elif kind == 8:
+                other = rng.choice(arrivals).partition(":")[2]
+                links.append(Link(rel, other, rng.choice(shipments), "containers", 0.66, ("not a start",)))
+            starts = keys[:2] if kind == 8 else keys
+            named = {f"Arrival:{k}" for k in starts} | {f"Arrival:{l.start}" for l in links}
+            before = {a: links_of(a) for a in named}
+            pending = len(s._pending)
+            s.set_links(rel, starts, links, f"2026-11-27T00:00:{n:02d}+00:00")
+            at = f"2026-11-27T00:00:{n:02d}+00:00"
+            want: dict[str, dict] = {a: {} for a in named}  # the last word on each pair stands
+            for l in links:
+                if f"Shipment:{l.end}" in g._node:
+                    want[f"Arrival:{l.start}"][f"Shipment:{l.end}"] = (l.method, l.score, tuple(l.evidence))
+            for a in named:  # the links asked for; those there already as they were keep their time
+                after = links_of(a)
+                assert {v: (d["method"], d["score"], d["evidence"]) for v, d in after.items()} == want[a], (n, kind)
+                for v, d in after.items():
+                    was = before[a].get(v)
+                    kept = was is not None and all(was[k] == d[k] for k in ("method", "score", "evidence"))
+                    assert d["_at"] == (was["_at"] if kept else at), (n, kind)
+            differ = sorted(a.partition(":")[2] for a in named if links_of(a) != before[a])
+            logged = s._pending[pending:]
+            assert [h[2] for h, _ in logged] == ([differ] if differ else []), (n, kind)
+            seen[bool(differ)] += 1
+            s.commit()
+        assert seen[True] >= 20 and seen[False] >= 10
+        expected = _state(s)
+    with MemoryStore(path) as s:
+        assert _state(s) == expected

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from graph.model import Link, split_id
 from loaders.linkage import link
 from loaders.load import load
 from queries.trace import exposure, trace
@@ -263,10 +264,28 @@ def test_links_alike_share_their_attributes_across_a_reopen(tmp_path, demo_dir):
             assert len({id(d) for d in attrs}) == len(before) < len(attrs)  # one dict for links alike
             assert len({id(t) for t in texts}) == len(set(texts)) < len(texts)  # one object per text
             expected = s.dump()
-    # relink everything with another time: equal links, every attribute dict new, none changed in place
+    # relinking finds the same links: each stays as it was (its dict, its time) and nothing is written
+    def logged() -> int:
+        return (path / "wal.log").stat().st_size if (path / "wal.log").exists() else 0
+
     with MemoryStore(path) as s:
-        old = link_attrs(s)
+        old = {(u, v): d for u, v, d in s.graph.edges(data=True) if "method" in d}
+        snapshot = (path / "graph.pickle").stat().st_mtime_ns
         link(s, "2026-11-26T13:00:00+00:00")
-        assert {(d["type"], d["method"], d["score"], d["evidence"]) for d in old} == before
-        assert not {id(d) for d in old} & {id(d) for d in link_attrs(s)}
+        assert len(link_attrs(s)) == len(old) and all(s.graph._succ[u][v] is d for (u, v), d in old.items())
+        assert (path / "graph.pickle").stat().st_mtime_ns == snapshot and logged() == 0
+        assert s.dump() == expected
+        # one arrival's link changes: it alone gets a new dict, logged; the old dict, shared with
+        # links alike, and every other link stay as they were
+        (u, v), d = next((k, d) for k, d in old.items() if d["type"] == "SAME_CONSIGNMENT" and d["score"] != 0.5)
+        as_it_was = dict(d)
+        change = Link("SAME_CONSIGNMENT", u.partition(":")[2], v.partition(":")[2], d["method"], 0.5, d["evidence"])
+        s.set_links("SAME_CONSIGNMENT", [change.start], [change], "2026-11-26T14:00:00+00:00")
+        new = s.graph._succ[u][v]
+        assert new is not d and new["score"] == 0.5 and new["_at"] == "2026-11-26T14:00:00+00:00" and d == as_it_was
+        assert all(s.graph._succ[a][b] is x for (a, b), x in old.items() if (a, b) != (u, v))
+        s.commit()
+        assert 0 < logged() < 2000  # that one link, not the relinking
+        expected.edges[("SAME_CONSIGNMENT", split_id(u), split_id(v))]["score"] = 0.5
+    with MemoryStore(path) as s:
         assert s.dump() == expected
