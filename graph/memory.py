@@ -215,8 +215,10 @@ class MemoryStore:
         self._ids: dict[str, str] = hashed_dict()
         self._ids_complete = True  # whether every node's id is in _ids (false once a snapshot is read)
         self._ids_rows = 0  # rows written since the open, toward completing _ids
+        self._opening = True  # (replaying the log does not build the table: no open pays for it)
         try:
             self._read()
+            self._opening = False
         except BaseException:
             self.close()  # a store that cannot be opened is not left locked by this process
             raise
@@ -452,7 +454,7 @@ class MemoryStore:
 
     def _node_ids(self, rows: int) -> dict[str, str]:
         """The table of node ids (see ``__init__``), for a write of ``rows`` rows."""
-        if not self._ids_complete:
+        if not self._ids_complete and not self._opening:
             self._ids_rows += rows
             nodes = self.graph._node  # noqa: SLF001
             if self._ids_rows * 64 >= len(nodes):
