@@ -620,18 +620,19 @@ class MemoryStore:
         return result, changed
 
     def set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> None:
-        """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` (and the starts of
-        ``links``) by ``links``. A link there already as it is stays as it was, with its time."""
+        """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links`` (a link
+        whose start is not among them is added to that node's). A link there already as it is stays
+        as it was, with its time."""
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
         self._forget()
         changed = self._set_links(rel_type, starts, links, at)
         if not changed:
             return  # a relinking that found what is there already writes nothing
-        # Only the starts whose links changed are logged (replayed, they change the same).
-        # Linkage of a big load is big too (at 100k shipments, a log of 35 MB beside a snapshot of
-        # 92 MB, which made every open 2.5x slower): past the share of the graph that a batch of
-        # records would not be logged at, the commit writes a snapshot instead.
+        # Only the nodes whose links changed are logged, with all their links (replayed, they
+        # change the same). Linkage of a big load is big too (at 100k shipments, a log of 35 MB
+        # beside a snapshot of 92 MB, which made every open 2.5x slower): past the share of the
+        # graph that a batch of records would not be logged at, the commit writes a snapshot instead.
         mine = [l for l in links if l.start in changed]
         self._pending_rows += len(mine) + len(changed)
         if not self._snapshot_due and self._large(self._pending_rows):
@@ -639,14 +640,28 @@ class MemoryStore:
             self._pending = []
         if not self._snapshot_due:
             rows = [(l.type, l.start, l.end, l.method, l.score, l.evidence) for l in mine]
-            self._pending.append((("links", rel_type, sorted(changed), at), rows))
+            self._pending.append((("links", rel_type, [k for k in starts if k in changed], at), rows))
 
     def _set_links(self, rel_type: str, starts: Sequence[str], links: Sequence[Link], at: str) -> set[str]:
-        """:meth:`set_links` in memory; returns the keys of the starts whose links changed."""
+        """:meth:`set_links` in memory; returns the keys of the nodes whose links changed."""
         succ, pred, nodes = self.graph._succ, self.graph._pred, self.graph._node  # noqa: SLF001
         start_label, end_label = INFERRED[rel_type]
+        # the links of the starts now: each is dropped at the end unless ``links`` has it
+        stale: dict[str, set[str]] = {}
+        for key in starts:
+            nid = f"{start_label}:{key}"
+            out = succ.get(nid)
+            if out:
+                ends = [t for t, d in out.items() if d["type"] == rel_type]
+                if ends:
+                    stale[nid] = set(ends)
+        changed: set[str] = set()
+        # Links with the same method, score and evidence (the arrivals of one consignor, say) share
+        # one attribute dict, and links share the evidence texts and scores that repeat ("declared
+        # for NLRTM"): at 100k shipments 195k links held 649k evidence texts, 193k of them distinct,
+        # in 106k distinct dicts. Like the other shared relationship dicts, never changed in place.
+        shared: dict[Any, Any] = {}
         ids = self._node_ids(len(links))
-        wanted: dict[str, dict[str, Link]] = {}  # by start and end id; none to a node that does not exist
         for link in links:
             a, b = ids.get(f"{start_label}:{link.start}"), ids.get(f"{end_label}:{link.end}")
             if a is None or b is None:
@@ -656,54 +671,40 @@ class MemoryStore:
                 if a not in nodes or b not in nodes:
                     continue
                 a, b = ids.setdefault(a, a), ids.setdefault(b, b)
-            ends = wanted.get(a)
-            if ends is None:
-                ends = wanted[a] = {}
-            ends[b] = link
-        changed: set[str] = set()
-        todo = {f"{start_label}:{key}" for key in starts}
-        todo.update(wanted)
-        for nid in todo:
-            out = succ.get(nid)
-            if not out:
-                continue
-            ends = wanted.get(nid, {})
-            for end, d in [(t, d) for t, d in out.items() if d["type"] == rel_type]:
-                same = ends.get(end)
-                if (same is not None and d["method"] == same.method and d["score"] == same.score
-                        and d["evidence"] == tuple(same.evidence)):
-                    del ends[end]  # there as it is: kept
-                    continue
-                del out[end]
-                del pred[end][nid]
-                changed.add(nid)
-        # Links with the same method, score and evidence (the arrivals of one consignor, say) share
-        # one attribute dict, and links share the evidence texts and scores that repeat ("declared
-        # for NLRTM"): at 100k shipments 195k links held 649k evidence texts, 193k of them distinct,
-        # in 106k distinct dicts. Like the other shared relationship dicts, never changed in place.
-        shared: dict[Any, Any] = {}
-        for a, ends in wanted.items():
-            if ends:
-                changed.add(a)
-            for b, link in ends.items():
-                evidence = tuple(link.evidence)
-                data = shared.get((link.method, link.score, evidence))
-                if data is None:
-                    score = shared.setdefault(link.score, link.score) if type(link.score) is float else link.score
-                    data = shared[(link.method, link.score, evidence)] = {
-                        "type": rel_type, "method": link.method, "score": score,
-                        "evidence": tuple(map(shared.setdefault, evidence, evidence)),
-                        "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at,
-                    }
-                out, into = succ[a], pred[b]
-                if out is EMPTY:
-                    out = succ[a] = {}
-                if into is EMPTY:
-                    into = pred[b] = {}
-                out[b] = data
-                into[a] = data
+            gone = stale.get(a)
+            if gone:
+                gone.discard(b)  # in ``links``: kept as it is, or replaced below
+            out = succ[a]
+            evidence = tuple(link.evidence)
+            old = out.get(b)
+            if (old is not None and old["type"] == rel_type and old["method"] == link.method
+                    and old["score"] == link.score and old["evidence"] == evidence):
+                continue  # there as it is: kept, with its time
+            data = shared.get((link.method, link.score, evidence))
+            if data is None:
+                score = shared.setdefault(link.score, link.score) if type(link.score) is float else link.score
+                data = shared[(link.method, link.score, evidence)] = {
+                    "type": rel_type, "method": link.method, "score": score,
+                    "evidence": tuple(map(shared.setdefault, evidence, evidence)),
+                    "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at,
+                }
+            into = pred[b]
+            if out is EMPTY:
+                out = succ[a] = {}
+            if into is EMPTY:
+                into = pred[b] = {}
+            out[b] = data
+            into[a] = data
+            changed.add(link.start)
         cut = len(start_label) + 1
-        return {nid[cut:] for nid in changed}
+        for nid, ends in stale.items():
+            if ends:
+                out = succ[nid]
+                for end in ends:
+                    del out[end]
+                    del pred[end][nid]
+                changed.add(nid[cut:])
+        return changed
 
     # -- reading ------------------------------------------------------------------------------------
     def _forget(self) -> None:

@@ -573,11 +573,12 @@ def test_small_writes_into_a_big_reopened_store_land_as_any_other(tmp_path, demo
 
 
 def test_set_links_reports_every_change_and_logs_it(tmp_path, demo_dir):
-    """Relinking logs only the starts whose links changed: a change it did not report would be lost
+    """Relinking logs only the nodes whose links changed: a change it did not report would be lost
     in a crash. Random relinkings of the demo's links (as they are, a score, evidence or method
     changed, a link dropped, a new end, an end that does not exist, the same link twice, a link whose
-    start is not among the starts) must report exactly the starts whose links differ afterwards, load
-    times included; each is committed, and the store reopens to the same graph from its log."""
+    start is not among the starts) must leave the links asked for, and report exactly the nodes whose
+    links differ afterwards, load times included; each is committed, and the store reopens to the
+    same graph from its log."""
     from dataclasses import replace
 
     from graph.model import Link
@@ -627,7 +628,11 @@ def test_set_links_reports_every_change_and_logs_it(tmp_path, demo_dir):
             pending = len(s._pending)
             s.set_links(rel, starts, links, f"2026-11-27T00:00:{n:02d}+00:00")
             at = f"2026-11-27T00:00:{n:02d}+00:00"
-            want: dict[str, dict] = {a: {} for a in named}  # the last word on each pair stands
+            # a start's links become those asked for; a node not among the starts keeps its others
+            want: dict[str, dict] = {
+                a: {} if a.partition(":")[2] in starts else {v: (d["method"], d["score"], d["evidence"]) for v, d in before[a].items()}
+                for a in named
+            }  # and the last word on each pair stands
             for l in links:
                 if f"Shipment:{l.end}" in g._node:
                     want[f"Arrival:{l.start}"][f"Shipment:{l.end}"] = (l.method, l.score, tuple(l.evidence))
@@ -638,9 +643,11 @@ def test_set_links_reports_every_change_and_logs_it(tmp_path, demo_dir):
                     was = before[a].get(v)
                     kept = was is not None and all(was[k] == d[k] for k in ("method", "score", "evidence"))
                     assert d["_at"] == (was["_at"] if kept else at), (n, kind)
-            differ = sorted(a.partition(":")[2] for a in named if links_of(a) != before[a])
-            logged = s._pending[pending:]
-            assert [h[2] for h, _ in logged] == ([differ] if differ else []), (n, kind)
+            differ = {a.partition(":")[2] for a in named if links_of(a) != before[a]}
+            logged = s._pending[pending:]  # the starts that changed, and every link of the nodes that did
+            assert [(h[2], sorted(r[1] for r in rows)) for h, rows in logged] == (
+                [([k for k in starts if k in differ], sorted(l.start for l in links if l.start in differ))]
+                if differ else []), (n, kind)
             seen[bool(differ)] += 1
             s.commit()
         assert seen[True] >= 20 and seen[False] >= 10
