@@ -697,10 +697,10 @@ class MemoryStore:
             into[a] = data
             changed.add(link.start)
         cut = len(start_label) + 1
-        for nid, ends in stale.items():
-            if ends:
+        for nid, unnamed in stale.items():
+            if unnamed:
                 out = succ[nid]
-                for end in ends:
+                for end in unnamed:
                     del out[end]
                     del pred[end][nid]
                 changed.add(nid[cut:])
