@@ -28,7 +28,7 @@ import struct
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import networkx as nx
 
@@ -489,7 +489,7 @@ class MemoryStore:
             attrs = self._edge_pool[key] = {"type": rel_type, "_src": src}
         return attrs
 
-    def _apply(self, records: Iterable[Record], source: Source, adopt: bool = False) -> tuple[ApplyResult, list[Record]]:
+    def _apply(self, records: Sequence[Record], source: Source, adopt: bool = False) -> tuple[ApplyResult, list[Record]]:
         """Merge ``records``; with ``adopt``, a new node keeps its record's ``props`` dict as its own.
 
         Returns the counts, and the records that changed the graph: a record is left out only when
@@ -498,8 +498,6 @@ class MemoryStore:
         succ = self.graph._succ  # noqa: SLF001 - direct access keeps shared edge dicts shared
         pred = self.graph._pred  # noqa: SLF001
         nodes = self.graph._node  # noqa: SLF001
-        if not isinstance(records, list):
-            records = list(records)
         ids = self._node_ids(len(records))
         tag = source.tag
         at = source.loaded_at
