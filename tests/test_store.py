@@ -138,6 +138,45 @@ def test_shared_empty_adjacency_and_placeholders_survive_a_reopen_and_take_write
         assert s.dump() == got
 
 
+def test_networkx_reads_the_predecessors_of_every_node_though_only_those_with_some_are_kept(tmp_path, demo_dir):
+    """The predecessor dict keeps only nodes that have predecessors, in a fresh store and after a
+    reopen; networkx's views (degrees, predecessors, in-edges, relationship counts, subgraphs) still
+    answer exactly as on a plain DiGraph of the same nodes and relationships, and a node the graph
+    lacks is still an error."""
+    import networkx as nx
+
+    from loaders.linkage import link
+
+    def same_as_plain(g: nx.DiGraph) -> None:
+        plain = nx.DiGraph()
+        plain.add_nodes_from(g.nodes(data=True))
+        plain.add_edges_from(g.edges(data=True))
+        without = [n for n in plain if not plain.pred[n]]
+        assert len(without) > len(plain) // 3 and not any(n in g._pred.keys() for n in without)
+        assert len(g._pred) == len(plain) - len(without)
+        assert dict(g.in_degree()) == dict(plain.in_degree()) and dict(g.degree()) == dict(plain.degree())
+        assert all(sorted(g.predecessors(n)) == sorted(plain.predecessors(n)) for n in plain)
+        assert all(n in g._pred and g.pred[n] == plain.pred[n] for n in without)
+        assert sorted(g.in_edges()) == sorted(plain.in_edges()) and g.number_of_edges() == plain.number_of_edges()
+        some = [n for i, n in enumerate(plain) if i % 3 == 0]
+        assert dict(g.subgraph(some).in_degree()) == dict(plain.subgraph(some).in_degree())
+        assert "Arrival:nope" not in g._pred and not g.has_predecessor("Arrival:nope", without[0])
+        with pytest.raises(nx.NetworkXError, match="Arrival:nope"):
+            g.predecessors("Arrival:nope")
+        with pytest.raises(KeyError):
+            g._pred["Arrival:nope"]
+
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir)])
+        link(s, at="2026-01-01T00:00:00+00:00")
+        same_as_plain(s.graph)
+        expected = s.dump()
+    with MemoryStore(path) as s:
+        same_as_plain(s.graph)
+        assert s.dump() == expected
+
+
 @pytest.mark.parametrize("old_format", [2, 3, 4, 5])
 def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_dir, old_format):
     """A store written by an older tracegraph (format 2: the networkx graph pickled whole; format 3:
