@@ -123,15 +123,23 @@ def score_consignment(arrival: dict[str, Any], shipment: dict[str, Any]) -> tupl
         return None
     evidence = []
     score = 0.0
+    # The evidence says what agreed; the values that agreed are on both nodes. Named here only where
+    # a person must see them to judge: the containers of a partial match. A million certain links
+    # then share a few thousand evidence tuples, and so their attribute dicts: at 1M shipments
+    # 982 k links had 982 k dicts and 2 M texts of their own (~560 MB, 5 M objects to unpickle).
     if arrival.get("bol") and arrival["bol"] == shipment.get("bol"):
         score += 0.6
-        evidence.append(f"bill of lading {arrival['bol']}")
+        evidence.append("bill of lading the same")
     a_boxes, s_boxes = set(arrival.get("containers") or ()), set(shipment.get("containers") or ())
     shared = a_boxes & s_boxes
     if shared:
-        jaccard = len(shared) / len(a_boxes | s_boxes)
+        listed = len(a_boxes | s_boxes)
+        jaccard = len(shared) / listed
         score += 0.4 * jaccard if score else 0.25 + 0.45 * jaccard
-        evidence.append(f"containers {';'.join(sorted(shared))} ({len(shared)} of {len(a_boxes | s_boxes)})")
+        if len(shared) == listed:
+            evidence.append(f"containers the same ({listed})")
+        else:
+            evidence.append(f"containers {';'.join(sorted(shared))} shared ({len(shared)} of {listed})")
     if not score:
         return None
     if 10 <= transit <= 60:

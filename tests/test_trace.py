@@ -31,6 +31,10 @@ def test_a_border_finding_traces_through_its_consignment(store, tmp_path):
     assert t.exporter["uscc"] == EXPORTER
     assert [c["certificate_no"] for c in t.certificates] == ["ST2015000001"]
     assert top.name_zh == "汕头市澄海区星达玩具厂"
+    # a full match says what agreed, not the values (they are on both nodes): links alike share it
+    consignment = top.evidence[0]["consignment"]
+    assert consignment["method"] == "bol+containers" and consignment["evidence"][:2] == ["bill of lading the same", "containers the same (2)"]
+    assert not any(v in e for e in consignment["evidence"] for v in (BOX1, BOX2, VALID["eu-arrivals"]["bill_of_lading"]))
 
 
 def test_missing_bill_of_lading_and_a_container_on_one_side_only_still_link(store, tmp_path):
@@ -42,6 +46,8 @@ def test_missing_bill_of_lading_and_a_container_on_one_side_only_still_link(stor
     assert t.shipment == "531620150000000001"
     link_evidence = t.candidates[0].evidence[0]["consignment"]
     assert link_evidence["method"] == "containers" and 0.3 <= link_evidence["score"] < 1.0
+    # a partial match names the containers shared, for the person who judges it
+    assert link_evidence["evidence"][0] == f"containers {';'.join(sorted((BOX1, BOX2)))} shared (2 of 3)"
 
 
 def test_an_arrival_outside_the_transit_window_does_not_link(store, tmp_path):
