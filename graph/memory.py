@@ -308,7 +308,12 @@ class MemoryStore:
                     raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
                 self.seq = seq
                 self.graph, *pools = rest
-                self._ids_complete = not self.graph._node  # noqa: SLF001
+                g = self.graph
+                if type(g._pred) is not _Predecessors:  # noqa: SLF001 - formats 1 and 2: networkx's dict of every node
+                    into = _Predecessors(g._node)  # noqa: SLF001
+                    into.update((n, p) for n, p in g._pred.items() if p is not EMPTY)  # noqa: SLF001
+                    g._pred = into  # noqa: SLF001
+                self._ids_complete = not g._node  # noqa: SLF001
                 if fmt >= 2:  # pickled with the graph: the objects it shares (formats 5 and 6: equal copies in each chunk)
                     self._src_pool, self._edge_pool, self._placeholders = pools
                 else:

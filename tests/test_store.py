@@ -185,7 +185,10 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
     is written in the current format (the successors in a pickle of their own)."""
     import pickle
 
+    import networkx as nx
+
     from graph.memory import FORMAT, _in_order
+    from graph.model import EdgeRef, Record, Source
 
     path = tmp_path / "store"
     with MemoryStore(path) as s:
@@ -193,8 +196,10 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
         expected = s.dump()
         g = s.graph
         ids = list(g._node)
+        whole = nx.DiGraph(**g.graph)  # as a tracegraph of format 2 pickled it: networkx's own dicts, with
+        whole._node, whole._adj, whole._pred = g._node, g._succ, {n: g._pred[n] for n in g._node}  # every node's predecessors
         old = {
-            2: (2, s.seq, g, s._src_pool, s._edge_pool, s._placeholders),
+            2: (2, s.seq, whole, s._src_pool, s._edge_pool, s._placeholders),
             3: (3, s.seq, g.graph, ids, list(g._node.values()), _in_order(g._succ, ids), _in_order(g._pred, ids),
                 s._src_pool, s._edge_pool, s._placeholders),
             4: (4, s.seq, g.graph, ids, _in_order(g._succ, ids), _in_order(g._pred, ids), s._edge_pool),
@@ -211,6 +216,13 @@ def test_a_snapshot_of_an_older_format_opens_to_the_same_graph(tmp_path, demo_di
     with MemoryStore(path) as s:
         assert s.dump() == expected
         load(s, [str(demo_dir)])  # nothing new, but the store is writable as before
+        # a node made now, then named as a target: its predecessors are kept as in any store
+        s.apply([Record("Office", "Nowhere CIQ", {"name": "Nowhere CIQ", "side": "cn"}, ())], Source("cn", "x.csv", "t"))
+        s.apply([Record("Certificate", "NW1", {"certificate_no": "NW1"}, (EdgeRef("ISSUED_BY", "Office", "Nowhere CIQ", {}),))],
+                Source("cn", "y.csv", "t"))
+        assert s.into("Office:Nowhere CIQ", "ISSUED_BY") == ["Certificate:NW1"] and not list(s.graph.predecessors("Certificate:NW1"))
+        s.commit()
+        expected = s.dump()
         s._write_snapshot()
     assert pickle.loads(snap.read_bytes())[0] == FORMAT
     with MemoryStore(path) as s:
