@@ -118,7 +118,8 @@ class _Predecessors(dict):  # type: ignore[type-arg]
     5.6 M at 1M shipments): left out, the dict is a quarter of the size, and opening that store
     builds it in 0.7 s rather than 1.6 s. Like networkx's, in the general layout (see
     :func:`graph.model.hashed_dict`). The store's successor dict keeps every node: networkx counts
-    degrees and relationships over its keys."""
+    degrees and relationships over its keys. Hot loops read it with ``.get(node, EMPTY)``:
+    ``[node]`` of a node without predecessors is a call of ``__missing__``, ten times slower."""
 
     __slots__ = ("_nodes",)
 
@@ -644,7 +645,7 @@ class MemoryStore:
                     out = succ[nid] = {}
                 out[tid] = data
                 if into is None:
-                    into = pred[tid]
+                    into = pred.get(tid, EMPTY)  # (not ``[tid]``: a Python call for a node without predecessors)
                     if into is EMPTY:
                         into = pred[tid] = {}
                 into[nid] = data
@@ -722,7 +723,7 @@ class MemoryStore:
                     "evidence": tuple(map(shared.setdefault, evidence, evidence)),
                     "_src": self._with_tag(None, f"linkage:{link.method}"), "_at": at,
                 }
-            into = pred[b]
+            into = pred.get(b, EMPTY)
             if out is EMPTY:
                 out = succ[a] = {}
             if into is EMPTY:

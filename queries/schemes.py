@@ -83,7 +83,7 @@ def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = No
     for aid in arrivals:
         a = nodes[aid]
         checks, hazards = [], set()
-        for u, d in pred[aid].items():
+        for u, d in pred.get(aid, {}).items():  # (most arrivals have no predecessor)
             t = d["type"]
             if t == "CHECKED":
                 checks.append(nodes[u])
