@@ -30,7 +30,7 @@ from collections import Counter
 from itertools import compress, repeat
 from operator import is_not
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import networkx as nx
 
@@ -123,11 +123,13 @@ class _Predecessors(dict):  # type: ignore[type-arg]
 
     __slots__ = ("_nodes",)
 
-    def __init__(self, nodes: dict[str, Any]) -> None:
+    def __init__(self, nodes: dict[str, Any], items: Iterable[tuple[str, Any]] = ()) -> None:
+        """The predecessor dict of the graph whose node dict is ``nodes``, holding ``items``."""
         super().__init__()
         self._nodes = nodes
         self[0] = None  # a key of another type switches the table to the general layout, for good
         del self[0]
+        self.update(items)
 
     def __missing__(self, node: str) -> _Empty:
         if node in self._nodes:
@@ -174,8 +176,7 @@ def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: l
         raise ValueError("the node lists of the snapshot differ in length")
     out = nodes.copy()
     out.update(zip(ids, succ))
-    into = _Predecessors(nodes)
-    into.update(compress(zip(ids, pred), map(is_not, pred, repeat(EMPTY))))
+    into = _Predecessors(nodes, compress(zip(ids, pred), map(is_not, pred, repeat(EMPTY))))
     g = nx.DiGraph()
     g.graph = attrs
     g._node = nodes  # noqa: SLF001
@@ -311,9 +312,7 @@ class MemoryStore:
                 self.graph, *pools = rest
                 g = self.graph
                 if type(g._pred) is not _Predecessors:  # noqa: SLF001 - formats 1 and 2: networkx's dict of every node
-                    into = _Predecessors(g._node)  # noqa: SLF001
-                    into.update((n, p) for n, p in g._pred.items() if p is not EMPTY)  # noqa: SLF001
-                    g._pred = into  # noqa: SLF001
+                    g._pred = _Predecessors(g._node, ((n, p) for n, p in g._pred.items() if p is not EMPTY))  # noqa: SLF001
                 self._ids_complete = not g._node  # noqa: SLF001
                 if fmt >= 2:  # pickled with the graph: the objects it shares (formats 5 and 6: equal copies in each chunk)
                     self._src_pool, self._edge_pool, self._placeholders = pools
