@@ -28,7 +28,6 @@ import struct
 import zlib
 from collections import Counter
 from itertools import compress, repeat
-from operator import is_not
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -176,7 +175,7 @@ def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: l
         raise ValueError("the node lists of the snapshot differ in length")
     out = nodes.copy()
     out.update(zip(ids, succ))
-    into = _Predecessors(nodes, compress(zip(ids, pred), map(is_not, pred, repeat(EMPTY))))
+    into = _Predecessors(nodes, compress(zip(ids, pred), pred))  # (EMPTY, and any {} a relinking emptied, are false)
     g = nx.DiGraph()
     g.graph = attrs
     g._node = nodes  # noqa: SLF001
@@ -312,7 +311,7 @@ class MemoryStore:
                 self.graph, *pools = rest
                 g = self.graph
                 if type(g._pred) is not _Predecessors:  # noqa: SLF001 - formats 1 and 2: networkx's dict of every node
-                    g._pred = _Predecessors(g._node, ((n, p) for n, p in g._pred.items() if p is not EMPTY))  # noqa: SLF001
+                    g._pred = _Predecessors(g._node, ((n, p) for n, p in g._pred.items() if p))  # noqa: SLF001
                 self._ids_complete = not g._node  # noqa: SLF001
                 if fmt >= 2:  # pickled with the graph: the objects it shares (formats 5 and 6: equal copies in each chunk)
                     self._src_pool, self._edge_pool, self._placeholders = pools
