@@ -9,7 +9,7 @@ DEMO_SHIPMENTS ?= 5000
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 
-.PHONY: help venv demo test test-embedded schema neo4j-start neo4j-stop bench bench-api lint clean
+.PHONY: help venv install demo test test-embedded schema neo4j-start neo4j-stop bench bench-api lint clean
 
 help:
 	@echo "make demo          generate demo data, load it into the embedded store, serve it (GraphiQL on :8000) with a token"
@@ -21,13 +21,18 @@ help:
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=68' wheel
+	$(BIN)/pip install -q '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# The package as a user installs it (a wheel, not an editable install): the tests, mypy and the
+# demo run what `pip install .` puts in site-packages, package data included.
+install: $(STAMP)
+	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
+
+demo: install
 	$(BIN)/tracegraph generate --shipments $(DEMO_SHIPMENTS) --seed 7 $(DEMO_DIR)
 	$(BIN)/tracegraph --store $(DEMO_STORE) load -q $(DEMO_DIR)
 	$(BIN)/tracegraph --store $(DEMO_STORE) stats
@@ -43,20 +48,20 @@ demo: $(STAMP)
 	$(BIN)/tracegraph --store $(DEMO_STORE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # With NEO4J_URI set, tests use that server; otherwise a throwaway one is started and stopped.
-test: $(STAMP)
-	$(BIN)/mypy graph loaders api queries
+test: install
+	cd $(VENV) && bin/mypy --config-file $(CURDIR)/pyproject.toml -p tracegraph
 ifdef NEO4J_URI
 	$(BIN)/pytest
 else
 	PATH="$(CURDIR)/$(BIN):$$PATH" deploy/neo4j/server.sh run $(BIN)/pytest
 endif
 
-test-embedded: $(STAMP)
+test-embedded: install
 	$(BIN)/pytest -m "not neo4j"
 
 # The GraphQL schema as committed in schema.graphql (a test fails when it is stale).
-schema: $(STAMP)
-	$(BIN)/strawberry export-schema api.app:schema > schema.graphql
+schema: install
+	$(BIN)/strawberry export-schema tracegraph.api.app:schema --app-dir $(BIN) > schema.graphql
 
 neo4j-start:
 	@deploy/neo4j/server.sh start
@@ -64,10 +69,10 @@ neo4j-start:
 neo4j-stop:
 	@deploy/neo4j/server.sh stop
 
-bench: $(STAMP)
+bench: install
 	$(BIN)/python bench/load.py
 
-bench-api: $(STAMP)
+bench-api: install
 	$(BIN)/python bench/api.py
 
 clean:

@@ -35,9 +35,9 @@ from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLim
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from api.auth import MAY_READ_METRICS, AuditLog, AuthError, Principal, TokenBook, bearer
-from api.schema import SCALARS, Backend, Context, Mutation, Query
-from graph.store import Store
+from tracegraph.api.auth import MAY_READ_METRICS, AuditLog, AuthError, Principal, TokenBook, bearer
+from tracegraph.api.schema import SCALARS, Backend, Context, Mutation, Query
+from tracegraph.graph.store import Store
 
 
 @dataclass(frozen=True)

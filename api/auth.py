@@ -32,8 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from graph.errors import StoreError
-from graph.store import Store
+from tracegraph.graph.errors import StoreError
+from tracegraph.graph.store import Store
 
 ROLES = ("cn_authority", "eu_authority", "analyst", "partner", "admin")
 EU_ROLES = frozenset({"eu_authority", "analyst", "admin"})  # may see EU importers' identities

@@ -9,11 +9,11 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from api.settings import Settings
-from graph.errors import TracegraphError
-from graph.store import Store, open_store
-from loaders.load import FileSummary, LoadReport, load
-from loaders.reader import FileProblem
+from tracegraph.api.settings import Settings
+from tracegraph.graph.errors import TracegraphError
+from tracegraph.graph.store import Store, open_store
+from tracegraph.loaders.load import FileSummary, LoadReport, load
+from tracegraph.loaders.reader import FileProblem
 
 
 T = TypeVar("T")
@@ -152,7 +152,7 @@ def _link(store: Store, quiet: bool, since: str | None = None) -> None:
     """Link the two sides in ``store`` (only what changed since ``since``, when given)."""
     from datetime import datetime, timezone
 
-    from loaders.linkage import link
+    from tracegraph.linkage import link
 
     r = link(store, datetime.now(timezone.utc).isoformat(timespec="microseconds"), since)
     if not quiet:
@@ -185,7 +185,7 @@ def links_group() -> None:
 @pass_ctx
 def links_review(ctx: _Context, below: float, as_json: bool) -> None:
     """List the inferred links linkage is least sure of."""
-    from queries.links import review
+    from tracegraph.queries.links import review
 
     rows = ctx.read(lambda store: review(store, below))
     for r in rows:
@@ -200,8 +200,8 @@ def links_review(ctx: _Context, below: float, as_json: bool) -> None:
 def _decide(ctx: _Context, rel_type: str, start: str, end: str, decision: str, by: str) -> None:
     from datetime import datetime, timezone
 
-    from graph.model import INFERRED, Source
-    from loaders.linkage import decision_record
+    from tracegraph.graph.model import INFERRED, Source
+    from tracegraph.linkage import decision_record
 
     if rel_type not in INFERRED:
         _fail(f"{rel_type} is no inferred link type; one of {', '.join(INFERRED)}")
@@ -239,7 +239,7 @@ _decision_command("reject", "rejected", "Reject a link: linkage will not infer i
 @pass_ctx
 def alignment_cmd(ctx: _Context, as_json: bool) -> None:
     """CIQ's and the EU's verdicts on the consignments both checked: table, agreement, Cohen's kappa."""
-    from queries.schemes import alignment
+    from tracegraph.queries.schemes import alignment
 
     a = ctx.read(alignment)
     if as_json:
@@ -258,7 +258,7 @@ def alignment_cmd(ctx: _Context, as_json: bool) -> None:
 @pass_ctx
 def reliability_cmd(ctx: _Context, as_json: bool) -> None:
     """Non-compliance of EU-checked consignments with a passing CIQ certificate against none (Wilson 95 %)."""
-    from queries.schemes import reliability
+    from tracegraph.queries.schemes import reliability
 
     r = ctx.read(reliability)
     if as_json:
@@ -285,9 +285,9 @@ def reliability_cmd(ctx: _Context, as_json: bool) -> None:
 @pass_ctx
 def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_json: bool) -> None:
     """Arrivals in a window scored by their risk of non-compliance, highest first, with the reasons."""
-    from graph.errors import InvalidIdentifier
-    from graph.ids import clean_date, clean_locode
-    from queries.priorities import priorities
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_date, clean_locode
+    from tracegraph.queries.priorities import priorities
 
     try:
         entry_point, since, until = clean_locode(entry_point), clean_date(since), clean_date(until)
@@ -311,9 +311,9 @@ def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_j
 @pass_ctx
 def offenders_cmd(ctx: _Context, since: str | None, until: str | None, limit: int, rank_by: str, as_json: bool) -> None:
     """Factories and exporters ranked by the EU findings traced to them, across duplicate registrations."""
-    from graph.errors import InvalidIdentifier
-    from graph.ids import clean_date
-    from queries.offenders import offenders
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_date
+    from tracegraph.queries.offenders import offenders
 
     try:
         since, until = (clean_date(since) if since else None), (clean_date(until) if until else None)
@@ -365,7 +365,7 @@ def _print_trace(t: Any) -> None:
 @pass_ctx
 def trace_cmd(ctx: _Context, finding_id: str | None, all_findings: bool, as_json: bool) -> None:
     """Rank the factories that may have made the product of a finding, with the evidence."""
-    from queries.trace import finding_ids, trace
+    from tracegraph.queries.trace import finding_ids, trace
 
     if bool(finding_id) == all_findings:
         _fail("give one FINDING_ID, or --all")
@@ -395,7 +395,7 @@ def trace_cmd(ctx: _Context, finding_id: str | None, all_findings: bool, as_json
 @pass_ctx
 def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
     """Everything of a factory's that reached the EU: products, shipments, arrivals, entry points, importers."""
-    from queries.trace import exposure
+    from tracegraph.queries.trace import exposure
 
     e = ctx.read(lambda store: exposure(store, uscc.strip().upper()))
     if as_json:
@@ -449,7 +449,7 @@ def stats_cmd(ctx: _Context, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 def generate_cmd(out_dir: str, shipments: int, seed: int, fmt: str) -> None:
     """Write realistic demo data of both sides, and its ground truth, to OUT_DIR."""
-    from loaders.synthetic import generate
+    from tracegraph.demo import generate
 
     counts = generate(out_dir, shipments=shipments, seed=seed, fmt=fmt)
     for name, n in counts.items():
@@ -472,7 +472,7 @@ def serve_cmd(ctx: _Context, host: str, port: int, audit_log: str | None, timeou
 
     import uvicorn
 
-    from api.app import Limits, create_app
+    from tracegraph.api.app import Limits, create_app
 
     try:
         store = ctx.open()
@@ -490,8 +490,8 @@ def serve_cmd(ctx: _Context, host: str, port: int, audit_log: str | None, timeou
 
 
 def _tokens(ctx: _Context) -> Any:
-    from api.auth import TokenBook
-    from graph.store import is_neo4j
+    from tracegraph.api.auth import TokenBook
+    from tracegraph.graph.store import is_neo4j
 
     if is_neo4j(ctx.settings.store):
         return TokenBook(store=ctx.open())

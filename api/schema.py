@@ -6,7 +6,7 @@ Every list of entities or results is a Relay-style connection (``first``/``after
 page of 100 findings asking for their arrivals costs one store call, not 100. Store calls run on
 the :class:`Backend`'s threads, so the event loop keeps serving while a long analysis runs.
 
-Field access follows :mod:`api.auth`: EU importers' identities only for EU roles, company-internal
+Field access follows :mod:`tracegraph.api.auth`: EU importers' identities only for EU roles, company-internal
 fields not for partners; a denied field is an error on that field (its value null), never a
 silent null.
 """
@@ -27,11 +27,11 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_RECORD_INVESTIGATIONS, MAY_REPORT_FINDINGS, MAY_SHARE_CERTIFICATES,
+from tracegraph.api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_RECORD_INVESTIGATIONS, MAY_REPORT_FINDINGS, MAY_SHARE_CERTIFICATES,
                       Principal)
-from graph.model import composite_key
-from graph.store import Store
-from queries import nodes as q
+from tracegraph.graph.model import composite_key
+from tracegraph.graph.store import Store
+from tracegraph.queries import nodes as q
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -180,8 +180,8 @@ def _cursor_value(value: Any) -> str:
 
 
 def _date_value(value: Any) -> str:
-    from graph.errors import InvalidIdentifier
-    from graph.ids import clean_date
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_date
 
     if not isinstance(value, str):
         raise ValueError(f"a date is an ISO 8601 string like 2015-03-31, not {value!r}")
@@ -192,8 +192,8 @@ def _date_value(value: Any) -> str:
 
 
 def _locode_value(value: Any) -> str:
-    from graph.errors import InvalidIdentifier
-    from graph.ids import clean_locode
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_locode
 
     if not isinstance(value, str):
         raise ValueError(f"a UN/LOCODE is a string like NLRTM, not {value!r}")
@@ -661,7 +661,7 @@ class Trace:
 
 
 async def trace_of(info: Info, finding_id: str) -> Trace:
-    from queries.trace import trace
+    from tracegraph.queries.trace import trace
 
     t = await ctx(info).run(trace, finding_id)
     return Trace(
@@ -708,7 +708,7 @@ class Exposure:
 
 
 async def exposure_of(info: Info, uscc: str) -> Exposure:
-    from queries.trace import exposure
+    from tracegraph.queries.trace import exposure
 
     e = await ctx(info).run(exposure, uscc.strip().upper())
     return Exposure(uscc=e["uscc"], products=e["products"], shipments=e["shipments"], arrivals=e["arrivals"],
@@ -992,14 +992,14 @@ class Query:
 
     @strawberry.field(description="CN and EU verdicts on the same consignments: 2×2 table, agreement, Cohen's kappa.")
     async def alignment(self, info: Info) -> Alignment:
-        from queries.schemes import alignment
+        from tracegraph.queries.schemes import alignment
 
         a = await ctx(info).run(alignment)
         return Alignment(overall=VerdictTable(**a["overall"]), _by=a["by"])
 
     @strawberry.field(description="Non-compliance with a passing CIQ certificate against none (Wilson 95 %).")
     async def reliability(self, info: Info) -> Reliability:
-        from queries.schemes import reliability
+        from tracegraph.queries.schemes import reliability
 
         r = await ctx(info).run(reliability)
         return Reliability(overall=_rel_group("overall", r["overall"]), _by=r["by"])
@@ -1007,7 +1007,7 @@ class Query:
     @strawberry.field(description="Arrivals at an entry point (UN/LOCODE) in a window, riskiest first, with reasons.")
     async def priorities(self, info: Info, entry_point: Locode, since: Date, until: Date, first: PageSize | None = None,
                          after: Cursor | None = None) -> Connection[Priority]:
-        from queries.priorities import priorities
+        from tracegraph.queries.priorities import priorities
 
         ranked = await ctx(info).run(priorities, entry_point, since, until)
         return paginate([Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"])
@@ -1016,7 +1016,7 @@ class Query:
     @strawberry.field(description="Factories (across duplicate registrations) and exporters ranked by findings in a window.")
     async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None,
                                rank_by: OffenderRanking = OffenderRanking.FINDINGS) -> RepeatOffenders:
-        from queries.offenders import offenders
+        from tracegraph.queries.offenders import offenders
 
         o = await ctx(info).run(offenders, since, until, None, rank_by.value)
         return RepeatOffenders(rank_by=rank_by, since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
@@ -1109,7 +1109,7 @@ def _items(items: Iterable[Any]) -> list[dict[str, Any]]:
 
 async def _write(info: Info, record_type: str, items: list[dict[str, Any]],
                  refuse: dict[int, tuple[str, str]] | None = None) -> WriteResult:
-    from loaders.submit import submit
+    from tracegraph.loaders.submit import submit
 
     who = ctx(info).principal.org
     outcomes = await ctx(info).run(submit, record_type, items, who, refuse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from graph.store import Neo4jAuth
+from tracegraph.graph.store import Neo4jAuth
 
 DEFAULT_STORE = "./tracegraph-data"
 

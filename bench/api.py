@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 TOP = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TOP))
+TRACEGRAPH = str(Path(sys.executable).with_name("tracegraph"))  # the installed command
 
 TRACE = ("query Trace($f: String!) { trace(findingId: $f) { findingId status reason shipment "
          "candidates(first: 5) { edges { node { uscc confidence nameEn evidence } } } } }")
@@ -114,10 +114,10 @@ def main() -> None:
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed as the load generator: apt-get install wrk")
-    from api.auth import TokenBook
-    from graph.memory import MemoryStore
-    from loaders.load import load
-    from loaders.synthetic import generate
+    from tracegraph.api.auth import TokenBook
+    from tracegraph.graph.memory import MemoryStore
+    from tracegraph.loaders.load import load
+    from tracegraph.demo import generate
 
     data = Path(args.out) / f"data-{args.shipments}"
     if not (data / "ground-truth.json").exists():
@@ -129,8 +129,8 @@ def main() -> None:
             token = TokenBook(s).create("bench", "analyst")
         findings = sorted(json.loads((data / "ground-truth.json").read_text())["findings"])[:50]
         port, floor_port = _free_port(), _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "api", "--store", str(work / "store"), "serve", "--port", str(port),
-                                   "--audit-log", str(work / "audit.jsonl")], cwd=TOP, stdout=subprocess.DEVNULL)
+        server = subprocess.Popen([TRACEGRAPH, "--store", str(work / "store"), "serve", "--port", str(port),
+                                   "--audit-log", str(work / "audit.jsonl")], stdout=subprocess.DEVNULL)
         floor = None
         try:
             _wait(f"http://127.0.0.1:{port}/healthz", server)

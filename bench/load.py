@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Callable
 
 TOP = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TOP))
 
 
 def _rss_mb() -> float:
@@ -50,8 +49,8 @@ def _rows(data: Path) -> int:
 
 # -- workers (each runs in its own process) -------------------------------------------------------
 def work_embedded(data: str, store: str) -> dict:
-    from graph.memory import MemoryStore
-    from loaders.load import load
+    from tracegraph.graph.memory import MemoryStore
+    from tracegraph.loaders.load import load
 
     t = time.perf_counter()
     with MemoryStore(store) as s:
@@ -61,7 +60,7 @@ def work_embedded(data: str, store: str) -> dict:
         loaded = s.stats()  # counting is not loading (it walks every relationship: seconds at 1M)
         # then linkage, as `tracegraph load` runs it: the store users reopen holds the links (imported
         # only now: it brings scipy and rapidfuzz, some 50 MB the load's own peak should not count)
-        from loaders.linkage import link
+        from tracegraph.linkage import link
 
         t = time.perf_counter()
         link(s, report.loaded_at, since=report.loaded_at)
@@ -73,7 +72,7 @@ def work_embedded(data: str, store: str) -> dict:
 
 
 def work_reopen(store: str) -> dict:
-    from graph.memory import MemoryStore
+    from tracegraph.graph.memory import MemoryStore
 
     t = time.perf_counter()
     s = MemoryStore(store, readonly=True)
@@ -138,8 +137,8 @@ def _neo4j_env() -> tuple[str, str, str]:
 
 
 def work_neo4j(data: str) -> dict:
-    from graph.neo4j import Neo4jStore
-    from loaders.load import load
+    from tracegraph.graph.neo4j import Neo4jStore
+    from tracegraph.loaders.load import load
 
     with Neo4jStore(*_neo4j_env()) as s:
         s.clear()
@@ -156,7 +155,7 @@ def work_bare_driver(data: str) -> dict:
 
     from neo4j import GraphDatabase
 
-    from graph.neo4j import BATCH
+    from tracegraph.graph.neo4j import BATCH
 
     uri, user, pw = _neo4j_env()
     rows = 0
@@ -208,7 +207,7 @@ def main() -> None:
         print(json.dumps(WORKERS[name](*rest)))
         return
 
-    from loaders.synthetic import generate
+    from tracegraph.demo import generate
 
     out = Path(args.out)
     neo_sizes = {int(s) for s in (args.neo4j_sizes or args.sizes).split(",")} if args.neo4j else set()

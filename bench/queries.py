@@ -20,14 +20,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.store import Neo4jAuth, open_store  # noqa: E402
-from queries.nodes import search  # noqa: E402
-from queries.offenders import offenders  # noqa: E402
-from queries.priorities import priorities  # noqa: E402
-from queries.schemes import alignment, reliability  # noqa: E402
-from queries.trace import exposure, finding_ids, trace  # noqa: E402
+from tracegraph.graph.store import Neo4jAuth, open_store
+from tracegraph.queries.nodes import search
+from tracegraph.queries.offenders import offenders
+from tracegraph.queries.priorities import priorities
+from tracegraph.queries.schemes import alignment, reliability
+from tracegraph.queries.trace import exposure, finding_ids, trace
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[Any, float, float, float]:

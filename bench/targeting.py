@@ -20,13 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.memory import MemoryStore  # noqa: E402
-from loaders.linkage import link  # noqa: E402
-from loaders.load import load  # noqa: E402
-from loaders.synthetic import generate  # noqa: E402
-from queries.priorities import priorities  # noqa: E402
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.demo import generate
+from tracegraph.queries.priorities import priorities
 
 
 def catch(order: list[str], bad: set[str], share: float) -> float:

@@ -24,20 +24,20 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.memory import MemoryStore  # noqa: E402
-from graph.store import Store  # noqa: E402
-from loaders.linkage import link  # noqa: E402
-from loaders.load import load  # noqa: E402
-from loaders.synthetic import generate  # noqa: E402
-from queries.trace import trace  # noqa: E402
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.graph.store import Store
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.demo import generate
+from tracegraph.queries.trace import trace
 
 
 def naive(store: MemoryStore, finding_ids: list[str]) -> dict[str, str | None]:
     """Exact identifiers only: the finding's arrival's bill of lading, else its GTIN; the first
     factory met."""
-    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    g = store.reader()
+    nodes, succ, pred = g.nodes, g.succ, g.pred
     by_bol: dict[str, list[str]] = {}
     by_gtin: dict[str, list[str]] = {}
     for n, a in nodes.items():
@@ -111,7 +111,7 @@ def main() -> None:
         if args.neo4j:
             import os
 
-            from graph.neo4j import Neo4jStore
+            from tracegraph.graph.neo4j import Neo4jStore
 
             neo = Neo4jStore(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
             neo.clear()

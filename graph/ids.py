@@ -1,7 +1,7 @@
 """Identifiers shared by both sides, with their validation.
 
 Each ``clean_*`` function returns the identifier in its canonical form or raises
-:class:`~graph.errors.InvalidIdentifier` with a message a person can act on.
+:class:`~tracegraph.graph.errors.InvalidIdentifier` with a message a person can act on.
 Check digits are verified with python-stdnum where it knows the scheme.
 """
 
@@ -16,8 +16,8 @@ from stdnum import ean, iso6346
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-from graph.countries import ISO3166_ALPHA2
-from graph.errors import InvalidIdentifier
+from tracegraph.graph.countries import ISO3166_ALPHA2
+from tracegraph.graph.errors import InvalidIdentifier
 
 __all__ = [
     "clean_uscc",

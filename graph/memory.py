@@ -1,40 +1,32 @@
 """The embedded store: a networkx graph in this process, durable in one directory.
 
-On disk the store is a snapshot (``graph.pickle``) and a write-ahead log (``wal.log``). A small commit
-appends one framed, checksummed record to the log and fsyncs it; a commit large next to the graph
-writes a new snapshot instead. A checkpoint (at the end of each
-load, when the log has grown next to the snapshot) writes a whole new snapshot beside the old one,
-renames it into place and empties the log, so that reopening stays fast. Opening
-reads the snapshot and replays the log records written after it; a torn record at the end of the
-log (a process killed while writing) fails its checksum and is dropped. So a crash at any moment
-leaves the last committed state, never a store that cannot be opened.
+On disk the store is a snapshot (:mod:`tracegraph.graph.snapshot`, ``graph.pickle``) and a
+write-ahead log (:mod:`tracegraph.graph.wal`, ``wal.log``). A small commit appends one record to
+the log; a commit large next to the graph writes a new snapshot instead. A checkpoint (at the end
+of each load, when the log has grown next to the snapshot) writes a whole new snapshot beside the
+old one, renames it into place and empties the log, so that reopening stays fast. Opening reads
+the snapshot and replays the log records written after it. So a crash at any moment leaves the
+last committed state, never a store that cannot be opened.
 
-Memory: nodes are ``Label:key`` strings; a relationship's attributes (its type and provenance) are
-one dict shared by every relationship with the same attributes, so millions of relationships cost
-two dict slots each rather than a dict each. Those shared dicts must never be mutated in place.
-Likewise every node with no relationship in one direction holds the one ``EMPTY`` adjacency, and
-nodes known only as a relationship's target share their attribute dict (``_Placeholder``): writers
-here give a node its own dict before changing it. Fewer objects also make the snapshot faster to open.
+In memory the graph is networkx's dicts, made lean (:mod:`tracegraph.graph.adjacency`). Queries
+read it through a :class:`~tracegraph.graph.reading.GraphReader` (:meth:`MemoryStore.run`).
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
 import gc
 import os
-import pickle
-import struct
-import zlib
 from collections import Counter
-from itertools import compress, repeat
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import networkx as nx
 
-from graph.errors import StoreError, StoreLocked
-from graph.model import (
+from tracegraph.graph import snapshot, wal
+from tracegraph.graph.adjacency import EMPTY, GRAPH_VIEWS, Placeholder, new_graph
+from tracegraph.graph.errors import StoreError, StoreLocked
+from tracegraph.graph.model import (
     INFERRED,
     STATED,
     EdgeRef,
@@ -47,104 +39,19 @@ from graph.model import (
     Stats,
     split_id,
 )
+from tracegraph.graph.reading import GraphReader, P, Query, R
 
 T = TypeVar("T")
 
-# 2: shared empty adjacency and placeholder attributes; the pools pickled with the graph.
-# 3: the graph as four lists (node ids, attributes, successors, predecessors) rather than networkx's
-#    three dicts keyed by node id: the big dicts are then built in tight loops (and two of them
-#    copied from the first) instead of key by key between millions of small dicts, a quarter faster.
-# 4: as 3, in two pickles one after the other: (ids, successors, predecessors, relationship pool),
-#    then (attributes, provenance pool, placeholders). Each has its own memo, half the size: written
-#    a second or two faster at 1M shipments, and 37 MB smaller (short memo references for the
-#    attribute names). The few provenance sets both halves name are equal copies, compared by value.
-# 5: as 4, but the attributes in chunks of ATTR_CHUNK nodes after the first pickle, which now holds
-#    the pools too: each chunk has its own small memo, and a pickler's lookups in one memo of some
-#    18 M objects were cache misses. The attributes of 1M shipments are written in 2.8 s rather
-#    than 6.4 s and read as fast; texts that several chunks share are read back as a copy per chunk
-#    (+12 % objects among the attributes).
-# 6: as 5, but the successors in a pickle of their own after the first, written by the same pickler
-#    (and read by the same unpickler) in its "fast" mode: it still finds the node ids and relationship
-#    attributes in its memo (every relationship's attributes are in a predecessor dict of the first
-#    pickle) but memoizes none of the millions of successor dicts, each written once. Writing the
-#    snapshot of 1M shipments 13.5 -> 11.5 s (its first part 8.3 -> 6.7 s); read as fast.
-FORMAT = 6
-READS = (1, 2, 3, 4, 5, 6)  # older snapshots open too (a format-1 one has its pools rebuilt from the graph)
-ATTR_CHUNK = 1 << 16  # nodes' attributes per pickle of a format-5 or -6 snapshot
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
-_HEADER = struct.Struct("<II")  # payload length, crc32
 # A checkpoint folds the log into a new snapshot once the log is this share of the snapshot. Every
 # open replays the log record by record, ~10x slower a byte than reading the snapshot (a log of
 # 190 MB beside a 1M-shipment snapshot of 896 MB: opens of 29-30 s instead of ~10 s); at a 32nd an
 # open replays at most ~3 s of it, and a store fed small batches writes a snapshot every ~28 MB.
 FOLD_AT = 1 / 32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
-# The views networkx caches on a graph (``G.edges``, ``G.degree`` …), as its classes declare them.
-_GRAPH_VIEWS = tuple({n for c in nx.DiGraph.__mro__ for n, v in vars(c).items() if isinstance(v, functools.cached_property)})
-
-
-class _Empty(dict):  # type: ignore[type-arg]
-    """The one empty adjacency shared by every node with no relationship in one direction (over a
-    third of the graph's dicts otherwise: fewer objects to keep and to unpickle on open). It is never
-    written: a node about to get its first relationship in that direction gets its own dict."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_empty, ())  # unpickles as the very object EMPTY, so ``is EMPTY`` holds after a reopen
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("the shared empty adjacency of the embedded store is never written")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
-
-
-EMPTY = _Empty()
-
-
-def _empty() -> _Empty:
-    return EMPTY
-
-
-class _Predecessors(dict):  # type: ignore[type-arg]
-    """networkx's predecessor dict (``G._pred``) holding only the nodes that have predecessors: for
-    any other node of the graph ``[node]`` is ``EMPTY`` and ``node in`` is true, as in the dict of
-    every node networkx builds, so its views (``in_degree``, ``predecessors``, subgraphs) answer
-    alike. Only iterating it (``keys``, ``items``, ``len``) skips the nodes without predecessors:
-    ``in_edges`` is unchanged by that. Over half of a store's nodes have no predecessor (3.2 M of
-    5.6 M at 1M shipments): left out, the dict is a quarter of the size, and opening that store
-    builds it in 0.7 s rather than 1.6 s. Like networkx's, in the general layout (see
-    :func:`graph.model.hashed_dict`). The store's successor dict keeps every node: networkx counts
-    degrees and relationships over its keys. Hot loops read it with ``.get(node, EMPTY)``:
-    ``[node]`` of a node without predecessors is a call of ``__missing__``, ten times slower."""
-
-    __slots__ = ("_nodes",)
-
-    def __init__(self, nodes: dict[str, Any], items: Iterable[tuple[str, Any]] = ()) -> None:
-        """The predecessor dict of the graph whose node dict is ``nodes``, holding ``items``."""
-        super().__init__()
-        self._nodes = nodes
-        self[0] = None  # a key of another type switches the table to the general layout, for good
-        del self[0]
-        self.update(items)
-
-    def __missing__(self, node: str) -> _Empty:
-        if node in self._nodes:
-            return EMPTY
-        raise KeyError(node)
-
-    def __contains__(self, node: object) -> bool:
-        return node in self._nodes
-
-
-class _Placeholder(dict):  # type: ignore[type-arg]
-    """The attributes of nodes known only as the target of a relationship, with no fields of their
-    own (a container, a shipment whose record has not come yet): only provenance and load time, one
-    dict shared by all with the same. ``MemoryStore._apply`` gives a node its own copy before changing it."""
-
-    __slots__ = ()
 
 
 def _encode(r: Record) -> tuple:
@@ -156,43 +63,6 @@ def _decode(t: tuple) -> Record:
     return Record(t[0], t[1], t[2], tuple(EdgeRef(*e) for e in t[3]))
 
 
-def _in_order(adjacency: dict[str, Any], ids: list[str]) -> list[Any]:
-    """The values of ``adjacency`` in the order of ``ids`` (its own order, unless a node was ever
-    added to the adjacency before the node dict: then by lookup)."""
-    if len(adjacency) == len(ids) and list(adjacency) == ids:  # same objects: compared by identity
-        return list(adjacency.values())
-    return [adjacency[n] for n in ids]
-
-
-def _graph(attrs: dict[str, Any], ids: list[str], node_attrs: list[Any], succ: list[Any], pred: list[Any]) -> nx.DiGraph:
-    """A DiGraph from a snapshot's lists (formats 3 to 6), its dicts in the general layout. The
-    successor dict starts as a copy of the node dict (a copy of its hash table, not a rehash of 5
-    million keys) whose values are then replaced: faster than building it from scratch. The
-    predecessor dict takes the nodes that have predecessors (see :class:`_Predecessors`)."""
-    nodes = hashed_dict()
-    nodes.update(zip(ids, node_attrs))
-    if len(nodes) != len(ids) or not len(ids) == len(succ) == len(pred):
-        raise ValueError("the node lists of the snapshot differ in length")
-    out = nodes.copy()
-    out.update(zip(ids, succ))
-    into = _Predecessors(nodes, compress(zip(ids, pred), pred))  # (EMPTY, and any {} a relinking emptied, are false)
-    g = nx.DiGraph()
-    g.graph = attrs
-    g._node = nodes  # noqa: SLF001
-    g._adj = out  # noqa: SLF001 - also sets _succ
-    g._pred = into  # noqa: SLF001
-    return g
-
-
-def _empty_graph() -> nx.DiGraph:
-    """A DiGraph whose node and adjacency dicts keep their keys' hashes (see :func:`hashed_dict`)."""
-    g = nx.DiGraph()
-    g._node = hashed_dict()  # noqa: SLF001
-    g._adj = hashed_dict()  # noqa: SLF001 - also sets _succ
-    g._pred = _Predecessors(g._node)  # noqa: SLF001
-    return g
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -202,7 +72,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 class MemoryStore:
-    """The embedded store. Open it with :func:`graph.store.open_store` or directly.
+    """The embedded store. Open it with :func:`tracegraph.graph.store.open_store` or directly.
 
     Parameters
     ----------
@@ -227,12 +97,12 @@ class MemoryStore:
             self._take_lock()
         self._src_pool: dict[frozenset[str], frozenset[str]] = {}
         self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
-        self._placeholders: dict[tuple[frozenset[str], str], _Placeholder] = {}
+        self._placeholders: dict[tuple[frozenset[str], str], Placeholder] = {}
         self._pending: list[tuple[Any, list[Any]]] = []  # (Source, records) or (link header, links)
         self._pending_rows = 0
         self._snapshot_due = False  # the uncommitted work is large: commit with a snapshot
         self.seq = 0
-        self.graph: nx.DiGraph = _empty_graph()
+        self.graph: nx.DiGraph = new_graph()
         self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
         self._memo: dict[str, Any] = {}  # what queries derived from the graph, dropped by writes
         # Every node id as one string object, the node dict's own key: each relationship holds its
@@ -274,47 +144,17 @@ class MemoryStore:
         try:
             if snap.exists():
                 try:
-                    with open(snap, "rb") as f:
-                        unpickler = pickle.Unpickler(f)  # format 6: the successors refer to its memo
-                        fmt, seq, *rest = unpickler.load()
-                        if fmt in (5, 6):
-                            if fmt == 6:
-                                graph_attrs, ids, pred, edge_pool, src_pool, placeholders, count = rest
-                                succ = unpickler.load()
-                            else:
-                                graph_attrs, ids, succ, pred, edge_pool, src_pool, placeholders, count = rest
-                            del unpickler
-                            node_attrs: list[Any] = []
-                            while len(node_attrs) < count:
-                                chunk = pickle.load(f)
-                                if type(chunk) is not list or not chunk:
-                                    raise ValueError("a chunk of node attributes is not a list of them")
-                                node_attrs += chunk
-                            rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), src_pool, edge_pool, placeholders]
-                            del ids, node_attrs, succ, pred
-                        elif fmt == 4:
-                            graph_attrs, ids, succ, pred, edge_pool = rest
-                            node_attrs, src_pool, placeholders = pickle.load(f)
-                            rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), src_pool, edge_pool, placeholders]
-                            del ids, node_attrs, succ, pred
-                    if fmt == 3:
-                        graph_attrs, ids, node_attrs, succ, pred, *pools = rest
-                        rest = [_graph(graph_attrs, ids, node_attrs, succ, pred), *pools]
-                        del ids, node_attrs, succ, pred
+                    read = snapshot.read(snap)
+                except snapshot.FormatUnknown as exc:
+                    raise StoreError(f"the store {self.path} has {exc}") from None
                 except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
                     raise StoreError(
                         f"the snapshot {snap} cannot be read ({exc}); restore it from a backup or load the files again into a new store"
                     ) from None
-                if fmt not in READS:
-                    raise StoreError(f"the store {self.path} has format {fmt}; this tracegraph reads formats {READS}")
-                self.seq = seq
-                self.graph, *pools = rest
-                g = self.graph
-                if type(g._pred) is not _Predecessors:  # noqa: SLF001 - formats 1 and 2: networkx's dict of every node
-                    g._pred = _Predecessors(g._node, ((n, p) for n, p in g._pred.items() if p))  # noqa: SLF001
-                self._ids_complete = not g._node  # noqa: SLF001
-                if fmt >= 2:  # pickled with the graph: the objects it shares (formats 5 and 6: equal copies in each chunk)
-                    self._src_pool, self._edge_pool, self._placeholders = pools
+                self.seq, self.graph = read.seq, read.graph
+                self._ids_complete = not self.graph._node  # noqa: SLF001
+                if read.pools is not None:  # the objects the graph shares (formats 5 and 6: equal copies in each chunk)
+                    self._src_pool, self._edge_pool, self._placeholders = read.pools
                 else:
                     self._rebuild_pools()
             self._replay_wal()
@@ -334,19 +174,12 @@ class MemoryStore:
                 data["_src"] = self._src_pool.setdefault(src, src)
 
     def _replay_wal(self) -> None:
-        wal = self.path / WAL
-        if not wal.exists():
+        path = self.path / WAL
+        if not path.exists():
             return
+        data = path.read_bytes()
         good = 0
-        with open(wal, "rb") as f:
-            data = f.read()
-        pos = 0
-        while pos + _HEADER.size <= len(data):
-            length, crc = _HEADER.unpack_from(data, pos)
-            payload = data[pos + _HEADER.size : pos + _HEADER.size + length]
-            if len(payload) != length or zlib.crc32(payload) != crc:
-                break  # a torn tail: the commit that wrote it never completed
-            seq, batches = pickle.loads(payload)
+        for seq, batches, good in wal.records(data):
             if seq > self.seq:
                 for source, records in batches:
                     if isinstance(source, Source):
@@ -354,12 +187,8 @@ class MemoryStore:
                     else:  # ("links", type, starts, at): inferred relationships
                         self._set_links(source[1], source[2], [Link(*t) for t in records], source[3])
                 self.seq = seq
-            pos += _HEADER.size + length
-            good = pos
         if good != len(data) and not self.readonly:
-            with open(wal, "r+b") as f:
-                f.truncate(good)
-                os.fsync(f.fileno())
+            wal.truncate(path, good)
 
     def commit(self) -> None:
         """Make every record applied since the last commit durable.
@@ -380,11 +209,7 @@ class MemoryStore:
                 (source, [_encode(r) for r in records] if isinstance(source, Source) else records)
                 for source, records in self._pending
             ]
-            payload = pickle.dumps((self.seq, batches), protocol=pickle.HIGHEST_PROTOCOL)
-            with open(self.path / WAL, "ab") as f:
-                f.write(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
-                f.flush()
-                os.fsync(f.fileno())
+            wal.append(self.path / WAL, self.seq, batches)
         self._pending = []
         self._pending_rows = 0
         self._snapshot_due = False
@@ -406,38 +231,13 @@ class MemoryStore:
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
         tmp = self.path / (SNAPSHOT + ".tmp")
-        with open(tmp, "wb") as f:
-            g = self.graph
-            ids = list(g._node)  # noqa: SLF001
-            pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
-            pred = list(map(g._pred.get, ids, repeat(EMPTY)))  # noqa: SLF001 - EMPTY where it has none
-            pickler.dump((FORMAT, self.seq, g.graph, ids, pred,
-                          self._edge_pool, self._src_pool, self._placeholders, len(ids)))
-            # Everything the successor dicts hold is in the memo now (node ids; each relationship's
-            # attributes, which a predecessor dict holds too; EMPTY), and each of them is written
-            # once: "fast" mode keeps the memo lookups and skips memoizing them. A Python without
-            # the (long deprecated) attribute writes the same data with a bigger memo.
-            try:
-                pickler.fast = True
-            except AttributeError:  # pragma: no cover - CPython 3.8-3.13 have it
-                pass
-            pickler.dump(_in_order(g._succ, ids))  # noqa: SLF001
-            del ids, pred, pickler
-            attrs = list(g._node.values())  # noqa: SLF001
-            for start in range(0, len(attrs), ATTR_CHUNK):
-                pickle.dump(attrs[start : start + ATTR_CHUNK], f, protocol=pickle.HIGHEST_PROTOCOL)
-            del attrs
-            f.flush()
-            os.fsync(f.fileno())
+        snapshot.write(tmp, self.seq, self.graph, (self._src_pool, self._edge_pool, self._placeholders))
         os.replace(tmp, self.path / SNAPSHOT)
         _fsync_dir(self.path)
         # The snapshot now holds every logged commit; records in the log carry older sequence
         # numbers and would be skipped anyway, so emptying it is only a matter of space.
-        wal = self.path / WAL
-        if wal.exists():
-            with open(wal, "r+b") as f:
-                f.truncate(0)
-                os.fsync(f.fileno())
+        if (self.path / WAL).exists():
+            wal.truncate(self.path / WAL, 0)
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -447,7 +247,7 @@ class MemoryStore:
         # cycle, which the collector never looks at once frozen (see ``apply``). Dropped here, the
         # graph goes with the store; a process that opens stores one after another (a test run, a
         # server) would otherwise keep every graph it read.
-        for view in _GRAPH_VIEWS:
+        for view in GRAPH_VIEWS:
             self.graph.__dict__.pop(view, None)
         self._ids = {}
 
@@ -511,11 +311,11 @@ class MemoryStore:
             return src
         return self._intern_src(src | {tag})
 
-    def _placeholder(self, src: frozenset[str], at: str) -> _Placeholder:
+    def _placeholder(self, src: frozenset[str], at: str) -> Placeholder:
         key = (src, at)
         attrs = self._placeholders.get(key)
         if attrs is None:
-            attrs = self._placeholders[key] = _Placeholder(_src=src, _at=at)
+            attrs = self._placeholders[key] = Placeholder(_src=src, _at=at)
         return attrs
 
     def _edge_attrs(self, rel_type: str, src: frozenset[str]) -> dict[str, Any]:
@@ -569,7 +369,7 @@ class MemoryStore:
                 succ[nid] = out  # (no predecessors yet: no entry in ``pred``)
                 created += 1
             else:
-                if type(attrs) is _Placeholder:
+                if type(attrs) is Placeholder:
                     attrs = nodes[nid] = dict(attrs)  # about to get fields of its own
                 own = {k: v for k, v in attrs.items() if k[0] != "_"}
                 src = attrs["_src"]
@@ -610,13 +410,13 @@ class MemoryStore:
                     tsrc = target["_src"]
                     # (a target lacks this source's tag only when the relationship does too, so the
                     # relationship marks the record dirty below as well: said here all the same)
-                    if type(target) is _Placeholder:
+                    if type(target) is Placeholder:
                         if edge.props:
                             target = nodes[tid] = dict(target)
                         elif tag not in tsrc:
                             nodes[tid] = self._placeholder(tagged(tsrc), target["_at"])
                             dirty = True
-                    if tag not in tsrc and type(target) is not _Placeholder:
+                    if tag not in tsrc and type(target) is not Placeholder:
                         target["_src"] = tagged(tsrc)
                         dirty = True
                     if edge.props:
@@ -729,14 +529,13 @@ class MemoryStore:
             out[b] = data
             into[a] = data
             changed.add(link.start)
-        cut = len(start_label) + 1
         for nid, unnamed in stale.items():
             if unnamed:
                 out = succ[nid]
                 for end in unnamed:
                     del out[end]
                     del pred[end][nid]
-                changed.add(nid[cut:])
+                changed.add(split_id(nid)[1])
         return changed
 
     # -- reading ------------------------------------------------------------------------------------
@@ -751,24 +550,28 @@ class MemoryStore:
             gc.freeze()  # like the graph: millions of kept objects the collector need not scan again
         return self._memo[name]  # type: ignore[no-any-return]
 
-    def ids(self, label: str) -> list[str]:
+    def _label_index(self, label: str) -> list[str]:
         """The ids of every node of ``label``, sorted (an index built by one pass, kept until a write)."""
         if self._by_label is None:
             index: dict[str, list[str]] = {}
             for nid in self.graph._node:  # noqa: SLF001
-                index.setdefault(nid.partition(":")[0], []).append(nid)
+                index.setdefault(split_id(nid)[0], []).append(nid)
             for v in index.values():
                 v.sort()
             self._by_label = index
         return self._by_label.get(label, [])
 
-    def out(self, nid: str, rel_type: str) -> list[str]:
-        """The nodes that ``rel_type`` relationships lead to from node ``nid``."""
-        return [v for v, d in self.graph._succ.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
+    def reader(self) -> GraphReader:
+        """The graph as a query's networkx side reads it."""
+        g = self.graph
+        return GraphReader(g._node, g._succ, g._pred, self._label_index, self.memo)  # noqa: SLF001
 
-    def into(self, nid: str, rel_type: str) -> list[str]:
-        """The nodes whose ``rel_type`` relationships lead to node ``nid``."""
-        return [u for u, d in self.graph._pred.get(nid, {}).items() if d["type"] == rel_type]  # noqa: SLF001
+    def run(self, query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Answer ``query`` by its networkx version."""
+        return query.networkx(self.reader(), *args, **kwargs)
+
+    def ping(self) -> None:
+        """Nothing to ask: the graph is in this process."""
 
     def stats(self) -> Stats:
         nodes = Counter(nid.partition(":")[0] for nid in self.graph._node)  # noqa: SLF001

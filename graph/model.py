@@ -34,18 +34,40 @@ LABELS = (
     INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING, LINK_DECISION,
 )
 
+# Relationship types: stated by records ------------------------------------------------------------
+MADE_BY = "MADE_BY"  # product -> manufacturer
+EXPORTED_BY = "EXPORTED_BY"  # shipment -> exporter
+IN_CONTAINER = "IN_CONTAINER"  # shipment or arrival -> container
+LINE_OF = "LINE_OF"  # shipment line -> shipment
+OF_PRODUCT = "OF_PRODUCT"  # shipment line -> product
+COVERS = "COVERS"  # certificate -> shipment
+ISSUED_BY = "ISSUED_BY"  # certificate -> office
+INVESTIGATES = "INVESTIGATES"  # investigation -> finding
+CONCERNS_FACTORY = "CONCERNS_FACTORY"  # investigation -> manufacturer
+IMPORTED_BY = "IMPORTED_BY"  # arrival -> importer
+CHECKED = "CHECKED"  # inspection -> arrival
+PERFORMED_BY = "PERFORMED_BY"  # inspection -> office
+FOUND_IN = "FOUND_IN"  # finding -> inspection
+CONCERNS = "CONCERNS"  # finding -> arrival
+
+# ... and inferred by linkage
+SAME_CONSIGNMENT = "SAME_CONSIGNMENT"  # arrival -> the CN shipment it is
+MATCHES_PRODUCT = "MATCHES_PRODUCT"  # finding -> a CN product it may be
+CONSIGNED_BY = "CONSIGNED_BY"  # arrival -> the CN company its declared consignor is
+SAME_AS = "SAME_AS"  # manufacturer -> another registration of the same factory
+
 # Relationship types a record states, by the label of the node they leave, with their target label.
 STATED: dict[str, dict[str, str]] = {
     MANUFACTURER: {},
     EXPORTER: {},
-    PRODUCT: {"MADE_BY": MANUFACTURER},
-    SHIPMENT: {"EXPORTED_BY": EXPORTER, "IN_CONTAINER": CONTAINER},
-    SHIPMENT_LINE: {"LINE_OF": SHIPMENT, "OF_PRODUCT": PRODUCT},
-    CERTIFICATE: {"COVERS": SHIPMENT, "ISSUED_BY": OFFICE},
-    INVESTIGATION: {"INVESTIGATES": FINDING, "CONCERNS_FACTORY": MANUFACTURER},
-    ARRIVAL: {"IN_CONTAINER": CONTAINER, "IMPORTED_BY": IMPORTER},
-    INSPECTION: {"CHECKED": ARRIVAL, "PERFORMED_BY": OFFICE},
-    FINDING: {"FOUND_IN": INSPECTION, "CONCERNS": ARRIVAL},
+    PRODUCT: {MADE_BY: MANUFACTURER},
+    SHIPMENT: {EXPORTED_BY: EXPORTER, IN_CONTAINER: CONTAINER},
+    SHIPMENT_LINE: {LINE_OF: SHIPMENT, OF_PRODUCT: PRODUCT},
+    CERTIFICATE: {COVERS: SHIPMENT, ISSUED_BY: OFFICE},
+    INVESTIGATION: {INVESTIGATES: FINDING, CONCERNS_FACTORY: MANUFACTURER},
+    ARRIVAL: {IN_CONTAINER: CONTAINER, IMPORTED_BY: IMPORTER},
+    INSPECTION: {CHECKED: ARRIVAL, PERFORMED_BY: OFFICE},
+    FINDING: {FOUND_IN: INSPECTION, CONCERNS: ARRIVAL},
     CONTAINER: {},
     OFFICE: {},
     IMPORTER: {},
@@ -56,15 +78,21 @@ STATED: dict[str, dict[str, str]] = {
 # Relationships that linkage infers, by type: (start label, end label). They carry ``method``,
 # ``score`` and ``evidence``; no record ever states or removes them.
 INFERRED: dict[str, tuple[str, str]] = {
-    "SAME_CONSIGNMENT": (ARRIVAL, SHIPMENT),
-    "MATCHES_PRODUCT": (FINDING, PRODUCT),
-    "CONSIGNED_BY": (ARRIVAL, EXPORTER),
-    "SAME_AS": (MANUFACTURER, MANUFACTURER),
+    SAME_CONSIGNMENT: (ARRIVAL, SHIPMENT),
+    MATCHES_PRODUCT: (FINDING, PRODUCT),
+    CONSIGNED_BY: (ARRIVAL, EXPORTER),
+    SAME_AS: (MANUFACTURER, MANUFACTURER),
 }
+REL_TYPES = frozenset({t for rels in STATED.values() for t in rels} | set(INFERRED))
+
+
+def node_id(label: str, key: str) -> str:
+    """Return the embedded store's id of the node ``(label, key)``: ``Label:key``."""
+    return f"{label}:{key}"
 
 
 def split_id(nid: str) -> tuple[str, str]:
-    """Return ``(label, key)`` of an embedded-store node id."""
+    """Return ``(label, key)`` of an embedded-store node id (the inverse of :func:`node_id`)."""
     label, _, key = nid.partition(":")
     return label, key
 

@@ -1,6 +1,6 @@
 """The Neo4j store: the official driver, batched ``UNWIND … MERGE`` writes, constraints on open.
 
-Each batch of one label is written by a few statements generated from :data:`graph.model.STATED`:
+Each batch of one label is written by a few statements generated from :data:`tracegraph.graph.model.STATED`:
 merge the nodes by key and replace the fields of those whose content hash changed; delete the
 relationships the old versions of those stated; merge the stated relationships, one statement per
 type, with their target nodes. Small statements keep the planner free of Eager operators. Every batch runs in
@@ -23,8 +23,9 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
 from neo4j import exceptions as neo4j_errors
 
-from graph.errors import StoreError, StoreUnavailable
-from graph.model import INFERRED, LABELS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
+from tracegraph.graph.errors import StoreError, StoreUnavailable
+from tracegraph.graph.model import INFERRED, LABELS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
+from tracegraph.graph.reading import P, Query, R
 
 BATCH = 1_000  # measured: larger batches are slower on this statement shape (bench/load.py)
 T = TypeVar("T")
@@ -342,6 +343,18 @@ class Neo4jStore:
             return records
 
         return self._guard(go)
+
+    def rows(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        """The records of a read query as dicts (what a query's Cypher side reads: :class:`CypherReader`)."""
+        return [r.data() for r in self.read(cypher, **params)]
+
+    def run(self, query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Answer ``query`` by its Cypher version."""
+        return query.cypher(self, *args, **kwargs)
+
+    def ping(self) -> None:
+        """Ask the server for the data's version: it answers, or StoreUnavailable says why not."""
+        self.version()
 
     def write(self, query: str, **params: Any) -> list[Any]:
         """Run a write query in a managed (retried) transaction; return its records."""

@@ -1,8 +1,13 @@
-"""The one small interface both stores keep, and how a location picks a store.
+"""The one interface both stores keep, for writes and reads, and how a location picks a store.
 
 ``open_store("./tracegraph-data")`` opens the embedded store in that folder;
 ``open_store("bolt://127.0.0.1:7687", neo4j=Neo4jAuth(...))`` (or ``neo4j://…`` for a cluster)
 opens the Neo4j store.
+
+Loaders and linkage write through :meth:`Store.apply` and :meth:`Store.set_links`; every read goes
+through :meth:`Store.run`, which runs a :class:`~tracegraph.graph.reading.Query`'s networkx or Cypher
+version, whichever is the store's. Nothing outside :mod:`tracegraph.graph` needs to know which
+store it has.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
-from graph.model import ApplyResult, GraphDump, Link, Record, Source, Stats
+from tracegraph.graph.model import ApplyResult, GraphDump, Link, Record, Source, Stats
+from tracegraph.graph.reading import P, Query, R
+
+__all__ = ["Store", "Query", "Neo4jAuth", "open_store", "is_neo4j"]
 
 T = TypeVar("T")
 
@@ -19,7 +27,7 @@ NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://"
 
 @runtime_checkable
 class Store(Protocol):
-    """What loaders, linkage and queries need of a store."""
+    """What loaders, linkage, queries and the API need of a store."""
 
     kind: str  # "embedded" or "neo4j"
     location: str
@@ -40,6 +48,12 @@ class Store(Protocol):
 
     def checkpoint(self, force: bool = False) -> bool:
         """Compact what was committed so that reopening is fast (after a load); return whether it did."""
+
+    def run(self, query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Answer ``query`` by the store's own version of it (networkx or Cypher)."""
+
+    def ping(self) -> None:
+        """Return when the store can answer; raise :class:`~tracegraph.graph.errors.StoreUnavailable` otherwise."""
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the data changes: what a query derives and reuses (an index,
@@ -68,10 +82,10 @@ def is_neo4j(location: str) -> bool:
 def open_store(location: str, *, neo4j: Neo4jAuth | None = None, readonly: bool = False) -> Store:
     """Open the store at ``location``: a folder for the embedded store, a Bolt URI for Neo4j."""
     if is_neo4j(location):
-        from graph.neo4j import Neo4jStore
+        from tracegraph.graph.neo4j import Neo4jStore
 
         auth = neo4j or Neo4jAuth()
         return Neo4jStore(location, auth.user, auth.password, auth.database)
-    from graph.memory import MemoryStore
+    from tracegraph.graph.memory import MemoryStore
 
     return MemoryStore(location, readonly=readonly)

@@ -8,7 +8,7 @@ import sys
 from operator import itemgetter
 from typing import BinaryIO, Callable, Iterator, cast
 
-from loaders.reader import FileProblem, Row, refuse_utf16
+from tracegraph.loaders.reader import FileProblem, Row, refuse_utf16
 
 # Let the csv module hand over long fields, so that the rules can reject them by name and size.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))

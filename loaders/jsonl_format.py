@@ -6,7 +6,7 @@ import json
 import math
 from typing import BinaryIO, Iterator
 
-from loaders.reader import Row, refuse_utf16
+from tracegraph.loaders.reader import Row, refuse_utf16
 
 
 def _not_json(name: str) -> float:

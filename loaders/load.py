@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
-from graph.model import ApplyResult, Record, Source, hashed_dict
-from loaders import csv_format, jsonl_format
-from loaders.reader import FileProblem
-from loaders.rules import RECORD_TYPES, RecordType, record_type_for
+from tracegraph.graph.model import ApplyResult, Record, Source, hashed_dict
+from tracegraph.loaders import csv_format, jsonl_format
+from tracegraph.loaders.reader import FileProblem
+from tracegraph.loaders.rules import RECORD_TYPES, RecordType, record_type_for
 
 BATCH = 10_000
 READERS = {".csv": csv_format.read, ".jsonl": jsonl_format.read, ".ndjson": jsonl_format.read}

@@ -1,7 +1,7 @@
 """The record types of EXCHANGE.md and the rules each field keeps.
 
 One :class:`RecordType` per exchange file: its fields, which are required, how each is checked,
-and how a valid row becomes a :class:`~graph.model.Record`. The CSV and JSON Lines readers hand
+and how a valid row becomes a :class:`~tracegraph.graph.model.Record`. The CSV and JSON Lines readers hand
 rows of raw values (text, or a list for a list field), one per field, to :func:`RecordType.parse_values`;
 the API hands mappings of field names to :func:`RecordType.parse`.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from graph import ids
-from graph import model as m
-from graph.errors import InvalidIdentifier
-from graph.model import EdgeRef, Record, composite_key
+from tracegraph.graph import ids
+from tracegraph.graph import model as m
+from tracegraph.graph.errors import InvalidIdentifier
+from tracegraph.graph.model import EdgeRef, Record, composite_key
 
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 an outcome per item, and one bad item never stops the others.
 
 ``submit(store, "eu-findings", items, sender)`` checks each item (a mapping of the exchange
-file's field names to values) with :data:`loaders.rules.RECORD_TYPES`, lands the valid ones in one
+file's field names to values) with :data:`tracegraph.loaders.rules.RECORD_TYPES`, lands the valid ones in one
 batch under the provenance ``<side>:api:<sender>``, commits, and links what changed.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
-from graph.model import Source
-from graph.store import Store
-from loaders.linkage import link
-from loaders.rules import RECORD_TYPES
+from tracegraph.graph.model import Source
+from tracegraph.graph.store import Store
+from tracegraph.linkage import link
+from tracegraph.loaders.rules import RECORD_TYPES
 
 
 @dataclass

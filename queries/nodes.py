@@ -1,21 +1,21 @@
 """Batched lookups that the API's DataLoaders call: nodes by key, neighbours by relationship, pages
 of a label, and a name search. Each is one store call for a whole batch of keys, written once per
-store (Cypher text and a networkx function side by side).
+store (the networkx function and the Cypher text side by side).
 
 Labels, relationship types and property names are never taken from a request: callers pass
-constants of :mod:`graph.model`, and :func:`_check` refuses anything else before it reaches Cypher.
+constants of :mod:`tracegraph.graph.model`, and :func:`_check` refuses anything else before it
+reaches Cypher.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Any
+from typing import Any, Mapping
 
-from graph.memory import MemoryStore
-from graph.model import INFERRED, LABELS, STATED
-from graph.store import Store
+from tracegraph.graph.model import EXPORTER, LABELS, MANUFACTURER, REL_TYPES, node_id, split_id
+from tracegraph.graph.reading import EMPTY, CypherReader, GraphReader, Query
+from tracegraph.graph.store import Store
 
-REL_TYPES = {t for rels in STATED.values() for t in rels} | set(INFERRED)
 _HIDDEN = ("_h", "_at")  # bookkeeping a reader never needs
 
 
@@ -26,7 +26,9 @@ def _check(label: str, rel_type: str | None = None, prop: str | None = None) -> 
         raise ValueError(f"bad property name {prop!r}")
 
 
-def _clean(props: dict[str, Any]) -> dict[str, Any]:
+def clean(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's or relationship's properties as a reader sees them: no bookkeeping, provenance
+    sorted, lists as lists."""
     out = {k: v for k, v in props.items() if k not in _HIDDEN}
     if "_src" in out:
         out["_src"] = sorted(out["_src"])
@@ -37,94 +39,131 @@ def _clean(props: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- nodes by key ------------------------------------------------------------------------------------
+def _nodes_nx(g: GraphReader, label: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for k in keys:
+        p = g.nodes.get(node_id(label, k))
+        if p is not None:
+            out[k] = dict(clean(p), key=k)
+    return out
+
+
+def _nodes_cypher(db: CypherReader, label: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    cypher = f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}) RETURN k, properties(n) AS p"
+    return {r["k"]: dict(clean(r["p"]), key=r["k"]) for r in db.rows(cypher, keys=keys)}
+
+
+NODES = Query("nodes by key", _nodes_nx, _nodes_cypher)
+
+
 def nodes(store: Store, label: str, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The properties of the nodes of ``label`` keyed ``keys`` that exist (with ``key``)."""
     _check(label)
-    if isinstance(store, MemoryStore):
-        found = store.graph._node  # noqa: SLF001
-        out = {}
-        for k in keys:
-            p = found.get(f"{label}:{k}")
-            if p is not None:
-                out[k] = dict(_clean(p), key=k)
-        return out
-    cypher = f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}) RETURN k, properties(n) AS p"
-    return {r["k"]: dict(_clean(r["p"]), key=r["k"]) for r in store.read(cypher, keys=keys)}  # type: ignore[attr-defined]
+    return store.run(NODES, label, keys)
 
 
 # -- neighbours ----------------------------------------------------------------------------------------
+def _neighbours_nx(g: GraphReader, label: str, rel_type: str, direction: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    sides = [g.succ] if direction == "out" else [g.pred] if direction == "in" else [g.succ, g.pred]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for k in keys:
+        nid = node_id(label, k)
+        found: dict[str, dict[str, Any]] = {}
+        for adj in sides:  # (out before in: a pair linked both ways shows the relationship that leaves k)
+            for other, d in adj.get(nid, EMPTY).items():
+                if d["type"] == rel_type and other not in found:
+                    other_label, other_key = split_id(other)
+                    found[other] = {"key": other_key, "label": other_label, "rel": clean(d)}
+        out[k] = list(found.values())
+    return out
+
+
+def _neighbours_cypher(db: CypherReader, label: str, rel_type: str, direction: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    pattern = {"out": "-[r:`{t}`]->", "in": "<-[r:`{t}`]-", "both": "-[r:`{t}`]-"}[direction].format(t=rel_type)
+    cypher = (f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}){pattern}(m) "
+              "RETURN k, m.key AS other, labels(m)[0] AS label, properties(r) AS r, startNode(r) = n AS leaves")
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    seen: dict[str, set[str]] = {k: set() for k in keys}
+    for r in sorted(db.rows(cypher, keys=keys), key=lambda r: not r["leaves"]):
+        if r["other"] not in seen[r["k"]]:
+            seen[r["k"]].add(r["other"])
+            out[r["k"]].append({"key": r["other"], "label": r["label"], "rel": clean(dict(r["r"], type=rel_type))})
+    return out
+
+
+NEIGHBOURS = Query("neighbours", _neighbours_nx, _neighbours_cypher)
+
+
 def neighbours(store: Store, label: str, rel_type: str, direction: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
     """For each key, the nodes ``rel_type`` leads to (``out``), comes from (``in``) or either
     (``both``), as ``{"key", "label", "rel": relationship properties}`` sorted by key."""
     _check(label, rel_type)
     if direction not in ("out", "in", "both"):
         raise ValueError(f"bad direction {direction!r}")
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
-    if isinstance(store, MemoryStore):
-        succ, pred = store.graph._succ, store.graph._pred  # noqa: SLF001
-        for k in keys:
-            nid = f"{label}:{k}"
-            sides = [succ] if direction == "out" else [pred] if direction == "in" else [succ, pred]
-            seen = set()
-            for adj in sides:
-                for other, d in adj.get(nid, {}).items():
-                    if d["type"] == rel_type and other not in seen:
-                        seen.add(other)
-                        other_label, _, other_key = other.partition(":")
-                        out[k].append({"key": other_key, "label": other_label, "rel": _clean(d)})
-    else:
-        pattern = {"out": "-[r:`{t}`]->", "in": "<-[r:`{t}`]-", "both": "-[r:`{t}`]-"}[direction].format(t=rel_type)
-        cypher = (f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}){pattern}(m) "
-                  "RETURN k, m.key AS other, labels(m)[0] AS label, properties(r) AS r")
-        for r in store.read(cypher, keys=keys):  # type: ignore[attr-defined]
-            if not any(x["key"] == r["other"] for x in out[r["k"]]):
-                out[r["k"]].append({"key": r["other"], "label": r["label"], "rel": _clean(dict(r["r"], type=rel_type))})
-    for k in out:
-        for x in out[k]:
+    out = store.run(NEIGHBOURS, label, rel_type, direction, keys)
+    for found in out.values():
+        for x in found:
             x["rel"].pop("type", None)
-        out[k].sort(key=lambda x: x["key"])
+        found.sort(key=lambda x: x["key"])
     return out
 
 
 # -- pages of a label --------------------------------------------------------------------------------
+# A window of values compares like Cypher does: a value that is not text (a number, where dates are
+# written as text) is outside every window, and with no upper bound every text from ``low`` is in.
+def _page_nx(g: GraphReader, label: str, offset: int, limit: int, prop: str | None, low: str,
+             high: str | None) -> tuple[int, list[str]]:
+    ids = g.ids(label)
+    if prop:
+        # the ids sorted by the property, kept: a page of a window is two bisections and a sort
+        values, by_value = sorted_by(g, label, prop)
+        ids = sorted(by_value[bisect_left(values, low): len(values) if high is None else bisect_right(values, high)])
+    return len(ids), [split_id(i)[1] for i in ids[offset: offset + limit]]
+
+
+def _page_cypher(db: CypherReader, label: str, offset: int, limit: int, prop: str | None, low: str,
+                 high: str | None) -> tuple[int, list[str]]:
+    where = f"WHERE n.`{prop}` >= $lo" + ("" if high is None else f" AND n.`{prop}` <= $hi") if prop else ""
+    (total,) = db.rows(f"MATCH (n:`{label}`) {where} RETURN count(n) AS c", lo=low, hi=high)
+    rows = db.rows(f"MATCH (n:`{label}`) {where} RETURN n.key AS k ORDER BY k SKIP $o LIMIT $l",
+                   lo=low, hi=high, o=offset, l=limit)
+    return total["c"], [r["k"] for r in rows]
+
+
+PAGE = Query("page of a label", _page_nx, _page_cypher)
+
+
 def page(store: Store, label: str, offset: int, limit: int, prop: str | None = None,
          low: str | None = None, high: str | None = None) -> tuple[int, list[str]]:
     """``(total, keys)``: the keys of ``label`` in key order (only those whose ``prop`` lies in
     ``low``–``high`` when given), ``limit`` of them from ``offset``."""
     _check(label, prop=prop)
-    lo, hi = low or "", high or "\uffff"
-    if isinstance(store, MemoryStore):
-        ids = store.ids(label)
-        if prop:
-            # the ids sorted by the property, kept: a page of a window is two bisections and a sort
-            values, by_value = sorted_by(store, label, prop)
-            ids = sorted(by_value[bisect_left(values, lo): bisect_right(values, hi)])
-        n = len(label) + 1
-        return len(ids), [i[n:] for i in ids[offset: offset + limit]]
-    where = f"WHERE n.`{prop}` >= $lo AND n.`{prop}` <= $hi" if prop else ""
-    (total,) = store.read(f"MATCH (n:`{label}`) {where} RETURN count(n) AS c", lo=lo, hi=hi)  # type: ignore[attr-defined]
-    rows = store.read(f"MATCH (n:`{label}`) {where} RETURN n.key AS k ORDER BY k SKIP $o LIMIT $l",  # type: ignore[attr-defined]
-                      lo=lo, hi=hi, o=offset, l=limit)
-    return total["c"], [r["k"] for r in rows]
+    return store.run(PAGE, label, offset, limit, prop, low or "", high)
 
 
-def sorted_by(store: MemoryStore, label: str, prop: str) -> tuple[list[str], list[str]]:
-    """``(values, ids)``: the nodes of ``label`` that have ``prop``, sorted by it (kept until the
-    data changes), so that a range of values is two bisections."""
+def sorted_by(g: GraphReader, label: str, prop: str) -> tuple[list[str], list[str]]:
+    """``(values, ids)``: the nodes of ``label`` whose ``prop`` is text, sorted by it (kept until
+    the data changes), so that a range of values is two bisections."""
     def build() -> tuple[list[str], list[str]]:
-        nodes = store.graph._node  # noqa: SLF001
-        pairs = sorted((str(nodes[i][prop]), i) for i in store.ids(label) if prop in nodes[i])
+        nodes = g.nodes
+        pairs = sorted((v, i) for i in g.ids(label) if type(v := nodes[i].get(prop)) is str)
         return [v for v, _ in pairs], [i for _, i in pairs]
 
-    return store.memo(f"by:{label}.{prop}", build)
+    return g.memo(f"by:{label}.{prop}", build)
 
 
 # -- search over company names, in both scripts ------------------------------------------------------
-SEARCH_CYPHER = """
-MATCH (n) WHERE (n:Manufacturer OR n:Exporter)
-  AND (toLower(coalesce(n.name_en, '')) CONTAINS $q OR toLower(coalesce(n.name_zh, '')) CONTAINS $q OR n.key = $key)
-RETURN labels(n)[0] AS label, n.key AS key, n.name_zh AS name_zh, n.name_en AS name_en
-"""
+def _companies_nx(g: GraphReader) -> list[dict[str, Any]]:
+    return [{"label": label, "key": split_id(nid)[1], "name_zh": g.nodes[nid].get("name_zh"), "name_en": g.nodes[nid].get("name_en")}
+            for label in (MANUFACTURER, EXPORTER) for nid in g.ids(label)]
+
+
+def _companies_cypher(db: CypherReader) -> list[dict[str, Any]]:
+    return db.rows("MATCH (n) WHERE n:Manufacturer OR n:Exporter "
+                   "RETURN labels(n)[0] AS label, n.key AS key, n.name_zh AS name_zh, n.name_en AS name_en")
+
+
+COMPANIES = Query("companies", _companies_nx, _companies_cypher)
 
 
 def _fold(text: str) -> str:
@@ -137,21 +176,13 @@ def search(store: Store, text: str) -> list[dict[str, Any]]:
     q = _fold(text)
     if not q:
         return []
-    if isinstance(store, MemoryStore):
-        found = store.graph._node  # noqa: SLF001
-        rows = []
-        for label in ("Manufacturer", "Exporter"):
-            for nid in store.ids(label):
-                p = found[nid]
-                key = nid[len(label) + 1:]
-                if q in _fold(p.get("name_en") or "") or q in _fold(p.get("name_zh") or "") or key == text.strip().upper():
-                    rows.append({"label": label, "key": key, "name_zh": p.get("name_zh"), "name_en": p.get("name_en")})
-    else:
-        rows = [r.data() for r in store.read(SEARCH_CYPHER, q=q, key=text.strip().upper())]  # type: ignore[attr-defined]
-        rows = [r for r in rows if q in _fold(r["name_en"] or "") or q in _fold(r["name_zh"] or "") or r["key"] == text.strip().upper()]
+    key = text.strip().upper()
+    companies = store.memo("companies", lambda: [
+        dict(c, folded=(_fold(c["name_en"] or ""), _fold(c["name_zh"] or ""))) for c in store.run(COMPANIES)])
+    rows = [c for c in companies if c["key"] == key or any(q in name for name in c["folded"])]
 
     def rank(r: dict[str, Any]) -> tuple:
-        names = [_fold(r["name_en"] or ""), _fold(r["name_zh"] or "")]
+        names = r["folded"]
         return (0 if q in names else 1 if any(n.startswith(q) for n in names) else 2, r["label"], r["key"])
 
-    return sorted(rows, key=rank)
+    return [{k: r[k] for k in ("label", "key", "name_zh", "name_en")} for r in sorted(rows, key=rank)]

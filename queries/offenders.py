@@ -1,7 +1,7 @@
 """Repeat offenders: the factories and exporters behind the most EU findings in a window.
 
 ``offenders(store, since, until)`` attributes every finding found in the window the way
-:func:`queries.trace.trace` does (same evidence, same ranking), in bulk:
+:func:`tracegraph.queries.trace.trace` does (same evidence, same ranking), in bulk:
 
 * a finding whose top candidate is *traced* (confidence ≥ ``TRACED``) counts for that factory;
   an *ambiguous* one counts as ``possible`` for each of its candidates, never as a finding;
@@ -30,124 +30,150 @@ from typing import Any
 import networkx as nx
 from scipy.stats import binomtest
 
-from graph.memory import MemoryStore
-from graph.store import Store
-from queries.schemes import _quarter, shrinkage
-from queries.trace import evidence, rank
+from tracegraph.graph.model import (CONCERNS_FACTORY, EXPORTED_BY, EXPORTER, FINDING, INVESTIGATION, LINE_OF, MADE_BY,
+                                    MANUFACTURER, OF_PRODUCT, SAME_AS, SHIPMENT, node_id, split_id)
+from tracegraph.graph.reading import CypherReader, GraphReader, Query
+from tracegraph.graph.store import Store
+from tracegraph.queries.schemes import _quarter, shrinkage
+from tracegraph.queries.trace import evidence, exporter_of, rank, reached
 
 TREND_P = 0.05
 MEASURED = ("measures_taken", "closed")
 
-FINDINGS_CYPHER = """
-MATCH (f:Finding) WHERE f.found_on >= $since AND f.found_on <= $until
-RETURN f.key AS id, f.found_on AS found_on, f.risk_level AS risk_level, f.hazard AS hazard, f.category AS category
-"""
 
-SAME_AS_CYPHER = """
-UNWIND $usccs AS u
-MATCH (:Manufacturer {key: u})-[:SAME_AS]-(t:Manufacturer)
-RETURN u AS uscc, collect(DISTINCT t.key) AS same_as
-"""
-
-COMPANIES_CYPHER = """
-CALL () {
-  UNWIND $keys AS k WITH k WHERE k.label = 'Manufacturer' MATCH (c:Manufacturer {key: k.key}) RETURN k, c
-  UNION
-  UNWIND $keys AS k WITH k WHERE k.label = 'Exporter' MATCH (c:Exporter {key: k.key}) RETURN k, c
-}
-RETURN k.label AS label, c.key AS key, c.name_zh AS name_zh, c.name_en AS name_en, c.city AS city
-"""
-
-# Exposure: the CN shipments that carried a factory's goods, or an exporter declared, per day of
-# departure (read once, kept until the data changes; a window is then a sum over its days).
-FACTORY_SHIPMENT_DAYS_CYPHER = """
-MATCH (m:Manufacturer)<-[:MADE_BY]-(:Product)<-[:OF_PRODUCT]-(:ShipmentLine)-[:LINE_OF]->(s:Shipment)
-WHERE s.departed_on IS NOT NULL
-WITH DISTINCT m.key AS key, s
-RETURN key, s.departed_on AS day, count(*) AS shipments
-"""
-
-EXPORTER_SHIPMENT_DAYS_CYPHER = """
-MATCH (x:Exporter)<-[:EXPORTED_BY]-(s:Shipment)
-WHERE s.departed_on IS NOT NULL
-RETURN x.key AS key, s.departed_on AS day, count(*) AS shipments
-"""
-
-INVESTIGATIONS_CYPHER = """
-CALL () {
-  UNWIND $ids AS id MATCH (i:Investigation {key: id}) RETURN i
-  UNION
-  UNWIND $usccs AS u MATCH (:Manufacturer {key: u})<-[:CONCERNS_FACTORY]-(i:Investigation) RETURN i
-}
-OPTIONAL MATCH (i)-[:CONCERNS_FACTORY]->(m:Manufacturer)
-RETURN i.key AS finding, i.status AS status, i.opened_on AS opened_on, i.closed_on AS closed_on,
-       i.measures AS measures, i.root_cause AS root_cause, m.key AS uscc
-"""
+def _key(nid: str) -> str:
+    return split_id(nid)[1]
 
 
 # -- reads, per store --------------------------------------------------------------------------------
-def findings_nx(store: MemoryStore, since: str, until: str) -> list[dict[str, Any]]:
-    nodes = store.graph._node  # noqa: SLF001
+def _findings_nx(g: GraphReader, since: str, until: str) -> list[dict[str, Any]]:
     rows = []
-    for fid in store.ids("Finding"):
-        f = nodes[fid]
+    for fid in g.ids(FINDING):
+        f = g.nodes[fid]
         if since <= f.get("found_on", "") <= until:
-            rows.append({"id": fid[8:], "found_on": f["found_on"], "risk_level": f.get("risk_level"),
+            rows.append({"id": _key(fid), "found_on": f["found_on"], "risk_level": f.get("risk_level"),
                          "hazard": f.get("hazard"), "category": f.get("category")})
     return rows
 
 
-def same_as_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
+def _findings_cypher(db: CypherReader, since: str, until: str) -> list[dict[str, Any]]:
+    return db.rows("""
+        MATCH (f:Finding) WHERE f.found_on >= $since AND f.found_on <= $until
+        RETURN f.key AS id, f.found_on AS found_on, f.risk_level AS risk_level, f.hazard AS hazard, f.category AS category
+        """, since=since, until=until)
+
+
+FINDINGS = Query("findings of a window", _findings_nx, _findings_cypher)
+
+
+def _same_as_nx(g: GraphReader, usccs: list[str]) -> list[dict[str, Any]]:
     rows = []
     for u in usccs:
-        mid = f"Manufacturer:{u}"
-        twins = {t[13:] for t in store.out(mid, "SAME_AS")} | {t[13:] for t in store.into(mid, "SAME_AS")}
+        mid = node_id(MANUFACTURER, u)
+        twins = {_key(t) for t in g.out(mid, SAME_AS)} | {_key(t) for t in g.into(mid, SAME_AS)}
         if twins:
             rows.append({"uscc": u, "same_as": sorted(twins)})
     return rows
 
 
-def companies_nx(store: MemoryStore, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-    nodes = store.graph._node  # noqa: SLF001
+def _same_as_cypher(db: CypherReader, usccs: list[str]) -> list[dict[str, Any]]:
+    return db.rows("""
+        UNWIND $usccs AS u
+        MATCH (:Manufacturer {key: u})-[:SAME_AS]-(t:Manufacturer)
+        RETURN u AS uscc, collect(DISTINCT t.key) AS same_as
+        """, usccs=usccs)
+
+
+SAME_AS_OF = Query("other registrations", _same_as_nx, _same_as_cypher)
+
+
+def _companies_nx(g: GraphReader, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
     rows = []
     for k in keys:
-        c = nodes.get(f"{k['label']}:{k['key']}")
+        c = g.nodes.get(node_id(k["label"], k["key"]))
         if c is not None:
             rows.append({"label": k["label"], "key": k["key"], "name_zh": c.get("name_zh"), "name_en": c.get("name_en"),
                          "city": c.get("city")})
     return rows
 
 
-def investigations_nx(store: MemoryStore, ids: list[str], usccs: list[str]) -> list[dict[str, Any]]:
-    nodes = store.graph._node  # noqa: SLF001
-    found = {f"Investigation:{i}" for i in ids} & nodes.keys()
+def _companies_cypher(db: CypherReader, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return db.rows("""
+        CALL () {
+          UNWIND $keys AS k WITH k WHERE k.label = 'Manufacturer' MATCH (c:Manufacturer {key: k.key}) RETURN k, c
+          UNION
+          UNWIND $keys AS k WITH k WHERE k.label = 'Exporter' MATCH (c:Exporter {key: k.key}) RETURN k, c
+        }
+        RETURN k.label AS label, c.key AS key, c.name_zh AS name_zh, c.name_en AS name_en, c.city AS city
+        """, keys=keys)
+
+
+COMPANIES = Query("companies by key", _companies_nx, _companies_cypher)
+
+
+def _investigations_nx(g: GraphReader, ids: list[str], usccs: list[str]) -> list[dict[str, Any]]:
+    found = {node_id(INVESTIGATION, i) for i in ids} & g.nodes.keys()
     for u in usccs:
-        found.update(store.into(f"Manufacturer:{u}", "CONCERNS_FACTORY"))
+        found.update(g.into(node_id(MANUFACTURER, u), CONCERNS_FACTORY))
     rows = []
     for iid in found:
-        i = nodes[iid]
-        base = {"finding": iid[14:], "status": i.get("status"), "opened_on": i.get("opened_on"),
+        i = g.nodes[iid]
+        base = {"finding": _key(iid), "status": i.get("status"), "opened_on": i.get("opened_on"),
                 "closed_on": i.get("closed_on"), "measures": i.get("measures"), "root_cause": i.get("root_cause")}
-        rows += [dict(base, uscc=m[13:]) for m in store.out(iid, "CONCERNS_FACTORY")] or [dict(base, uscc=None)]
+        rows += [dict(base, uscc=_key(m)) for m in g.out(iid, CONCERNS_FACTORY)] or [dict(base, uscc=None)]
     return rows
 
 
-def shipment_days_nx(store: MemoryStore, label: str) -> list[dict[str, Any]]:
-    """The rows of the ``*_SHIPMENT_DAYS_CYPHER`` of ``label``, walked in the embedded graph."""
-    nodes = store.graph._node  # noqa: SLF001
+def _investigations_cypher(db: CypherReader, ids: list[str], usccs: list[str]) -> list[dict[str, Any]]:
+    return db.rows("""
+        CALL () {
+          UNWIND $ids AS id MATCH (i:Investigation {key: id}) RETURN i
+          UNION
+          UNWIND $usccs AS u MATCH (:Manufacturer {key: u})<-[:CONCERNS_FACTORY]-(i:Investigation) RETURN i
+        }
+        OPTIONAL MATCH (i)-[:CONCERNS_FACTORY]->(m:Manufacturer)
+        RETURN i.key AS finding, i.status AS status, i.opened_on AS opened_on, i.closed_on AS closed_on,
+               i.measures AS measures, i.root_cause AS root_cause, m.key AS uscc
+        """, ids=ids, usccs=usccs)
+
+
+INVESTIGATIONS = Query("investigations of findings and factories", _investigations_nx, _investigations_cypher)
+
+
+# Exposure: the CN shipments that carried a factory's goods, or an exporter declared, per day of
+# departure (read once, kept until the data changes; a window is then a sum over its days).
+def _shipment_days_nx(g: GraphReader, label: str) -> list[dict[str, Any]]:
+    nodes = g.nodes
     counts: Counter[tuple[str, str]] = Counter()
-    for sid in store.ids("Shipment"):
+    for sid in g.ids(SHIPMENT):
         day = nodes[sid].get("departed_on")
         if day is None:
             continue
-        if label == "Exporter":
-            owners = {x[9:] for x in store.out(sid, "EXPORTED_BY")}
+        if label == EXPORTER:
+            owners = {_key(x) for x in g.out(sid, EXPORTED_BY)}
         else:
-            owners = {m[13:] for line in store.into(sid, "LINE_OF") for p in store.out(line, "OF_PRODUCT")
-                      for m in store.out(p, "MADE_BY")}
+            owners = {_key(m) for line in g.into(sid, LINE_OF) for p in g.out(line, OF_PRODUCT) for m in g.out(p, MADE_BY)}
         for k in owners:
             counts[(k, day)] += 1
     return [{"key": k, "day": d, "shipments": n} for (k, d), n in counts.items()]
+
+
+def _shipment_days_cypher(db: CypherReader, label: str) -> list[dict[str, Any]]:
+    if label == MANUFACTURER:
+        return db.rows("""
+            MATCH (m:Manufacturer)<-[:MADE_BY]-(:Product)<-[:OF_PRODUCT]-(:ShipmentLine)-[:LINE_OF]->(s:Shipment)
+            WHERE s.departed_on IS NOT NULL
+            WITH DISTINCT m.key AS key, s
+            RETURN key, s.departed_on AS day, count(*) AS shipments
+            """)
+    return db.rows("""
+        MATCH (x:Exporter)<-[:EXPORTED_BY]-(s:Shipment)
+        WHERE s.departed_on IS NOT NULL
+        RETURN x.key AS key, s.departed_on AS day, count(*) AS shipments
+        """)
+
+
+SHIPMENT_DAYS = Query("shipments per company and day", _shipment_days_nx, _shipment_days_cypher)
 
 
 def _day_index(rows: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[int]]]:
@@ -164,12 +190,6 @@ def _day_index(rows: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[in
             running.append(total)
         out[k] = ([d for d, _ in pairs], running)
     return out
-
-
-def _read(store: Store, cypher: str, nx_fn: Any, *args: Any, **params: Any) -> list[dict[str, Any]]:
-    if isinstance(store, MemoryStore):
-        return nx_fn(store, *args)  # type: ignore[no-any-return]
-    return [r.data() for r in store.read(cypher, **params)]  # type: ignore[attr-defined]
 
 
 # -- the arithmetic, shared ----------------------------------------------------------------------------
@@ -217,13 +237,7 @@ RANK_BY = ("findings", "rate")
 
 def _exposure(store: Store, label: str, keys: list[str], lo: str, hi: str) -> dict[str, int]:
     """Shipments of each key departed from ``lo`` to ``hi``."""
-    def build() -> dict[str, tuple[list[str], list[int]]]:
-        if isinstance(store, MemoryStore):
-            return _day_index(shipment_days_nx(store, label))
-        cypher = FACTORY_SHIPMENT_DAYS_CYPHER if label == "Manufacturer" else EXPORTER_SHIPMENT_DAYS_CYPHER
-        return _day_index([r.data() for r in store.read(cypher)])  # type: ignore[attr-defined]
-
-    index = store.memo(f"shipment_days:{label}", build)
+    index = store.memo(f"shipment_days:{label}", lambda: _day_index(store.run(SHIPMENT_DAYS, label)))
     out = {}
     for k in keys:
         days, running = index.get(k, ([], []))
@@ -242,14 +256,13 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
     if rank_by not in RANK_BY:
         raise ValueError(f"rank_by is one of {', '.join(RANK_BY)}, not {rank_by!r}")
     lo, hi = since or "0001-01-01", until or "9999-12-31"
-    window = _read(store, FINDINGS_CYPHER, findings_nx, lo, hi, since=lo, until=hi)
+    window = store.run(FINDINGS, lo, hi)
     info = {f["id"]: f for f in window}
     ids = sorted(info)
     rows = evidence(store, ids) if ids else []
-    reached = sorted({x["uscc"] for r in rows for x in r["lines"] + r["matches"] if x["uscc"]}
-                     | {u for r in rows for u in r["investigated"]})
-    same_as = {r["uscc"]: r["same_as"] for r in _read(store, SAME_AS_CYPHER, same_as_nx, reached, usccs=reached)}
-    group_of = _groups(same_as, set(reached) | {t for ts in same_as.values() for t in ts})
+    usccs = sorted(set().union(*map(reached, rows)))
+    same_as = {r["uscc"]: sorted(r["same_as"]) for r in store.run(SAME_AS_OF, usccs)}
+    group_of = _groups(same_as, set(usccs) | {t for ts in same_as.values() for t in ts})
 
     factory_found: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)  # with the registration named
     factory_possible: Counter[frozenset[str]] = Counter()
@@ -265,15 +278,15 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
             untraced[t.status] += 1
             for c in t.candidates:
                 factory_possible[group_of[c.uscc]] += 1
-        exporter = (row["exporter"] or {}).get("uscc") or row["consignor"]
+        exporter = exporter_of(row)
         if exporter:
             exporter_found[exporter].append(f)
 
     groups = sorted(set(factory_found) | set(factory_possible), key=min)
     regs = sorted({u for g in groups for u in g})
-    per_reg = _exposure(store, "Manufacturer", regs, lo, hi) if regs else {}
+    per_reg = _exposure(store, MANUFACTURER, regs, lo, hi) if regs else {}
     exposure_f = {g: sum(per_reg.get(u, 0) for u in g) for g in groups}
-    exposure_x = _exposure(store, "Exporter", sorted(exporter_found), lo, hi) if exporter_found else {}
+    exposure_x = _exposure(store, EXPORTER, sorted(exporter_found), lo, hi) if exporter_found else {}
 
     def rates(found: dict[Any, list[dict[str, Any]]], exposure: dict[Any, int]) -> dict[Any, float]:
         pairs = [(len(found.get(k, ())), exposure.get(k, 0)) for k in exposure]
@@ -292,10 +305,10 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
                                                     factory_possible[g]))[:limit]
     top_exporters = sorted(exporter_found, key=lambda x: order(x, exporter_found[x], rate_x.get(x, 0.0)))[:limit]
     registrations = sorted({u for g in top_groups for u in g})
-    keys = [{"label": "Manufacturer", "key": u} for u in registrations] + [{"label": "Exporter", "key": x} for x in top_exporters]
-    names = {(c["label"], c["key"]): c for c in _read(store, COMPANIES_CYPHER, companies_nx, keys, keys=keys)}
+    keys = [{"label": MANUFACTURER, "key": u} for u in registrations] + [{"label": EXPORTER, "key": x} for x in top_exporters]
+    names = {(c["label"], c["key"]): c for c in store.run(COMPANIES, keys)}
     found_ids = sorted({f["id"] for g in top_groups for f in factory_found.get(g, ())})
-    inv_rows = _read(store, INVESTIGATIONS_CYPHER, investigations_nx, found_ids, registrations, ids=found_ids, usccs=registrations)
+    inv_rows = store.run(INVESTIGATIONS, found_ids, registrations)
 
     days = sorted(f["found_on"] for f in window)
     middle = _middle(since or days[0], until or days[-1]) if days else lo
@@ -306,7 +319,7 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
         invs = {i["finding"]: i for i in inv_rows if i["finding"] in mine or i["uscc"] in g}
         per_registration = Counter(f["registration"] for f in found)
         main = min(g, key=lambda u: (-per_registration[u], u))
-        name = names.get(("Manufacturer", main), {})
+        name = names.get((MANUFACTURER, main), {})
         measured = sorted(i["closed_on"] or i["opened_on"] for i in invs.values()
                           if i["status"] in MEASURED and (i["closed_on"] or i["opened_on"]))
         measures_on = measured[0] if measured else None
@@ -326,7 +339,7 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
         })
     exporters = []
     for x in top_exporters:
-        name = names.get(("Exporter", x), {})
+        name = names.get((EXPORTER, x), {})
         exporters.append({"uscc": x, "name_zh": name.get("name_zh"), "name_en": name.get("name_en"),
                           "city": name.get("city"), **_summary(exporter_found[x], middle),
                           "shipments": exposure_x.get(x, 0), "rate_per_1000": round(1000 * rate_x.get(x, 0.0), 3)})

@@ -31,37 +31,26 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from graph.memory import MemoryStore
-from graph.store import Store
-from queries.nodes import sorted_by
-from queries.schemes import consignments, shrinkage
+from tracegraph.graph.model import ARRIVAL, CERTIFICATE, COVERS, LINE_OF, OF_PRODUCT, SAME_CONSIGNMENT, SHIPMENT, split_id
+from tracegraph.graph.reading import CypherReader, GraphReader, Query
+from tracegraph.graph.store import Store
+from tracegraph.queries.nodes import sorted_by
+from tracegraph.queries.schemes import consignments, shipment_parts, shrinkage
 
 PRIOR_WEIGHT = 10.0  # pseudo-observations behind a shrunk rate, until the data can say how many
 
+
 # CIQ certificates per factory and month: issued, failed.
-CN_HISTORY_CYPHER = """
-MATCH (c:Certificate)-[:COVERS]->(s:Shipment)
-WHERE c.issued_on IS NOT NULL
-CALL (s) {
-  MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
-  RETURN collect(DISTINCT p.manufacturer_uscc) AS factories
-}
-UNWIND factories AS factory
-WITH factory, substring(c.issued_on, 0, 7) AS month, c.result AS result
-RETURN factory, month, count(*) AS issued, sum(CASE WHEN result = 'fail' THEN 1 ELSE 0 END) AS failed
-"""
-
-
-def _cn_history_nx(store: MemoryStore) -> list[dict[str, Any]]:
-    nodes = store.graph._node  # noqa: SLF001
+def _cn_history_nx(g: GraphReader) -> list[dict[str, Any]]:
+    nodes = g.nodes
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for cid in store.ids("Certificate"):
+    for cid in g.ids(CERTIFICATE):
         c = nodes[cid]
         if "issued_on" not in c:
             continue
-        for sid in store.out(cid, "COVERS"):
-            factories = {nodes[p].get("manufacturer_uscc") for line in store.into(sid, "LINE_OF")
-                         for p in store.out(line, "OF_PRODUCT")} - {None}
+        for sid in g.out(cid, COVERS):
+            factories = {f for line in g.into(sid, LINE_OF) for p in g.out(line, OF_PRODUCT)
+                         if (f := nodes[p].get("manufacturer_uscc"))}
             for f in factories:
                 n = counts[(f, c["issued_on"][:7])]
                 n[0] += 1
@@ -69,57 +58,76 @@ def _cn_history_nx(store: MemoryStore) -> list[dict[str, Any]]:
     return [{"factory": f, "month": m, "issued": n[0], "failed": n[1]} for (f, m), n in counts.items()]
 
 
+def _cn_history_cypher(db: CypherReader) -> list[dict[str, Any]]:
+    return db.rows("""
+        MATCH (c:Certificate)-[:COVERS]->(s:Shipment)
+        WHERE c.issued_on IS NOT NULL
+        CALL (s) {
+          MATCH (s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
+          RETURN collect(DISTINCT p.manufacturer_uscc) AS factories
+        }
+        UNWIND factories AS factory
+        WITH factory, substring(c.issued_on, 0, 7) AS month, c.result AS result
+        RETURN factory, month, count(*) AS issued, sum(CASE WHEN result = 'fail' THEN 1 ELSE 0 END) AS failed
+        """)
+
+
+CN_HISTORY = Query("CIQ certificates per factory and month", _cn_history_nx, _cn_history_cypher)
+
+
 def cn_history(store: Store, until: str) -> list[dict[str, Any]]:
     """CIQ certificates issued before ``until``, counted per factory and month (issued, failed)."""
-    if isinstance(store, MemoryStore):
-        rows = store.memo("cn_history", lambda: _cn_history_nx(store))
-    else:
-        rows = store.memo("cn_history", lambda: [r.data() for r in store.read(CN_HISTORY_CYPHER)])  # type: ignore[attr-defined]
+    rows = store.memo("cn_history", lambda: store.run(CN_HISTORY))
     # months wholly or partly before ``until``; the caller uses only months before each arrival's
     return [r for r in rows if r["month"] <= until[:7]]
 
 
 # The arrivals to score, with the shipment each was linked to; and what the score reads of every
 # shipment (kept until the data changes, so that a window is a join, not a walk).
-WINDOW_CYPHER = """
-MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
-OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
-RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment
-"""
-
-SHIPMENT_PARTS_CYPHER = """
-MATCH (s:Shipment)
-RETURN s.key AS shipment,
-       [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
-       [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | [p.manufacturer_uscc, p.category]] AS products,
-       [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] AS exporter
-"""
-
-
-def window_nx(store: MemoryStore, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
-    """The rows of :data:`WINDOW_CYPHER`, walked in the embedded graph."""
-    nodes, succ = store.graph._node, store.graph._succ  # noqa: SLF001
-    days, ids = sorted_by(store, "Arrival", "arrived_on")
+def _window_nx(g: GraphReader, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
+    nodes, succ = g.nodes, g.succ
+    days, ids = sorted_by(g, ARRIVAL, "arrived_on")
     rows = []
     for aid in ids[bisect_left(days, since): bisect_right(days, until)]:
         a = nodes[aid]
         if a.get("entry_point") == entry_point:
-            sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
-            rows.append({"arrival": aid[8:], "arrived_on": a["arrived_on"], "shipment": sid[9:] if sid else None})
+            sid = min((v for v, d in succ[aid].items() if d["type"] == SAME_CONSIGNMENT), default=None)
+            rows.append({"arrival": split_id(aid)[1], "arrived_on": a["arrived_on"], "shipment": split_id(sid)[1] if sid else None})
     return rows
 
 
-def shipment_parts_rows_nx(store: MemoryStore) -> list[dict[str, Any]]:
-    """The rows of :data:`SHIPMENT_PARTS_CYPHER`, walked in the embedded graph."""
-    from queries.schemes import shipment_parts_nx
+def _window_cypher(db: CypherReader, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
+    return db.rows("""
+        MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since AND a.arrived_on <= $until
+        CALL (a) { OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment) RETURN s ORDER BY s.key LIMIT 1 }
+        RETURN a.key AS arrival, a.arrived_on AS arrived_on, s.key AS shipment
+        """, entry_point=entry_point, since=since, until=until)
 
+
+WINDOW = Query("arrivals of a window", _window_nx, _window_cypher)
+
+
+def _shipment_parts_nx(g: GraphReader) -> list[dict[str, Any]]:
     rows = []
-    for sid in store.ids("Shipment"):
-        certificates, products, exporter = shipment_parts_nx(store, sid)
-        rows.append({"shipment": sid[9:], "exporter": exporter,
+    for sid in g.ids(SHIPMENT):
+        certificates, products, exporter = shipment_parts(g, sid)
+        rows.append({"shipment": split_id(sid)[1], "exporter": exporter,
                      "certificates": [[c.get("issued_on", ""), c.get("result"), c.get("issuer")] for c in certificates],
                      "products": [[p.get("manufacturer_uscc"), p.get("category")] for p in products]})
     return rows
+
+
+def _shipment_parts_cypher(db: CypherReader) -> list[dict[str, Any]]:
+    return db.rows("""
+        MATCH (s:Shipment)
+        RETURN s.key AS shipment,
+               [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
+               [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | [p.manufacturer_uscc, p.category]] AS products,
+               COLLECT { MATCH (s)-[:EXPORTED_BY]->(x:Exporter) RETURN x.key ORDER BY x.key LIMIT 1 }[0] AS exporter
+        """)
+
+
+SHIPMENT_PARTS = Query("what a score reads of every shipment", _shipment_parts_nx, _shipment_parts_cypher)
 
 
 def _parts(rows: list[dict[str, Any]]) -> dict[str, tuple]:
@@ -133,13 +141,8 @@ def _parts(rows: list[dict[str, Any]]) -> dict[str, tuple]:
 
 
 def _window(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
-    if isinstance(store, MemoryStore):
-        rows = window_nx(store, entry_point, since, until)
-        parts = store.memo("shipment_parts", lambda: _parts(shipment_parts_rows_nx(store)))
-    else:
-        rows = [{"arrival": r[0], "arrived_on": r[1], "shipment": r[2]}
-                for r in store.read(WINDOW_CYPHER, entry_point=entry_point, since=since, until=until)]  # type: ignore[attr-defined]
-        parts = store.memo("shipment_parts", lambda: _parts([r.data() for r in store.read(SHIPMENT_PARTS_CYPHER)]))  # type: ignore[attr-defined]
+    rows = store.run(WINDOW, entry_point, since, until)
+    parts = store.memo("shipment_parts", lambda: _parts(store.run(SHIPMENT_PARTS)))
     none: tuple = ((), (), (), None)
     for r in rows:
         certificates, factories, categories, r["exporter"] = parts.get(r["shipment"], none) if r["shipment"] else none

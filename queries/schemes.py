@@ -17,13 +17,15 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from functools import lru_cache
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from scipy.stats import binomtest
 
-from graph.memory import MemoryStore
-from graph.store import Store
-from queries.nodes import sorted_by
+from tracegraph.graph.model import (ARRIVAL, CHECKED, CONCERNS, COVERS, EXPORTED_BY, INSPECTION, LINE_OF, OF_PRODUCT,
+                                    SAME_CONSIGNMENT, split_id)
+from tracegraph.graph.reading import EMPTY, CypherReader, GraphReader, Props, Query
+from tracegraph.graph.store import Store
+from tracegraph.queries.nodes import sorted_by
 
 # Which arrivals: those EU-checked (from the inspections, far fewer than arrivals), or those of an
 # entry point in a window. The text is chosen here, never taken from a request.
@@ -35,7 +37,7 @@ MATCH (a:Arrival) WHERE a.entry_point = $entry_point AND a.arrived_on >= $since 
 """
 _ROW = """
 WITH a, [(a)<-[:CHECKED]-(i:Inspection) | i] AS checks
-OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment)
+CALL (a) { OPTIONAL MATCH (a)-[:SAME_CONSIGNMENT]->(s:Shipment) RETURN s ORDER BY s.key LIMIT 1 }
 WITH a, checks, s,
      CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:COVERS]-(c:Certificate) | c] END AS certs,
      CASE WHEN s IS NULL THEN [] ELSE [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | p] END AS products
@@ -46,61 +48,59 @@ RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_poin
        [c IN certs | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
        reduce(acc = [], c IN certs | acc + coalesce(c.standards, [])) AS standards,
        [p IN products | p.category] AS categories, [p IN products | p.manufacturer_uscc] AS factories,
-       CASE WHEN s IS NULL THEN NULL ELSE [(s)-[:EXPORTED_BY]->(x:Exporter) | x.key][0] END AS exporter,
+       CASE WHEN s IS NULL THEN NULL ELSE COLLECT { MATCH (s)-[:EXPORTED_BY]->(x:Exporter) RETURN x.key ORDER BY x.key LIMIT 1 }[0] END
+         AS exporter,
        [(a)<-[:CONCERNS]-(f:Finding) | f.hazard] AS hazards
 """
-CHECKED_CONSIGNMENTS_CYPHER = _CHECKED + _ROW
-WINDOW_CONSIGNMENTS_CYPHER = _WINDOW + _ROW
 
 
-def shipment_parts_nx(store: MemoryStore, sid: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+def shipment_parts(g: GraphReader, sid: str) -> tuple[list[Props], list[Props], str | None]:
     """A shipment's certificates and the products of its lines (their node properties), and its
     exporter's key: what every consignment query reads of the CN side."""
-    nodes, succ, pred = store.graph._node, store.graph._succ, store.graph._pred  # noqa: SLF001
+    nodes, succ = g.nodes, g.succ
     certificates, products = [], []
-    for u, d in pred[sid].items():
+    for u, d in g.pred.get(sid, EMPTY).items():
         t = d["type"]
-        if t == "COVERS":
+        if t == COVERS:
             certificates.append(nodes[u])
-        elif t == "LINE_OF":
-            products += [nodes[p] for p, e in succ[u].items() if e["type"] == "OF_PRODUCT"]
-    exporter = next((x[9:] for x, d in succ[sid].items() if d["type"] == "EXPORTED_BY"), None)
+        elif t == LINE_OF:
+            products += [nodes[p] for p, e in succ[u].items() if e["type"] == OF_PRODUCT]
+    exporter = min((split_id(x)[1] for x, d in succ[sid].items() if d["type"] == EXPORTED_BY), default=None)
     return certificates, products, exporter
 
 
-def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
-    """The rows of :data:`CHECKED_CONSIGNMENTS_CYPHER` (or, with ``window`` = (entry point, since,
-    until), of :data:`WINDOW_CONSIGNMENTS_CYPHER`), walked in the embedded graph."""
-    nodes, out = store.graph._node, store.out  # noqa: SLF001
+def _consignments_nx(g: GraphReader, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
+    """The rows of the checked consignments (or, with ``window`` = (entry point, since, until),
+    of the window's arrivals), walked in the embedded graph."""
+    nodes, succ, pred_get = g.nodes, g.succ, g.pred.get  # (the hot loop reads adjacency directly)
     if window is None:
-        arrivals = sorted({a for i in store.ids("Inspection") for a in out(i, "CHECKED") if "arrived_on" in nodes[a]})
+        arrivals = sorted({a for i in g.ids(INSPECTION) for a in g.out(i, CHECKED) if "arrived_on" in nodes[a]})
     else:
         entry_point, since, until = window
-        days, ids = sorted_by(store, "Arrival", "arrived_on")
+        days, ids = sorted_by(g, ARRIVAL, "arrived_on")
         arrivals = [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
-    succ, pred = store.graph._succ, store.graph._pred  # noqa: SLF001 - the hot loop reads adjacency directly
     rows = []
     for aid in arrivals:
         a = nodes[aid]
         checks, hazards = [], set()
-        for u, d in pred.get(aid, {}).items():  # (most arrivals have no predecessor)
+        for u, d in pred_get(aid, EMPTY).items():  # (most arrivals have no predecessor)
             t = d["type"]
-            if t == "CHECKED":
+            if t == CHECKED:
                 checks.append(nodes[u])
-            elif t == "CONCERNS":
+            elif t == CONCERNS:
                 hazards.add(nodes[u].get("hazard"))
         row: dict[str, Any] = {
-            "arrival": aid[8:], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
+            "arrival": split_id(aid)[1], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
             "checked_on": min((i["inspected_on"] for i in checks if "inspected_on" in i), default=None),
             "shipment": None,
             "outcomes": [i.get("outcome") for i in checks], "results": [], "offices": [], "certificates": [],
             "standards": [], "categories": [], "factories": [], "exporter": None,
             "hazards": sorted(hazards - {None}),
         }
-        sid = next((v for v, d in succ[aid].items() if d["type"] == "SAME_CONSIGNMENT"), None)
+        sid = min((v for v, d in succ[aid].items() if d["type"] == SAME_CONSIGNMENT), default=None)
         if sid is not None:
-            certificates, products, row["exporter"] = shipment_parts_nx(store, sid)
-            row["shipment"] = sid[9:]
+            certificates, products, row["exporter"] = shipment_parts(g, sid)
+            row["shipment"] = split_id(sid)[1]
             for c in certificates:
                 row["results"].append(c.get("result"))
                 row["offices"].append(c.get("issuer"))
@@ -110,6 +110,15 @@ def consignments_nx(store: MemoryStore, window: tuple[str, str, str] | None = No
             row["factories"] = [p.get("manufacturer_uscc") for p in products]
         rows.append(row)
     return rows
+
+
+def _consignments_cypher(db: CypherReader, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
+    if window is None:
+        return db.rows(_CHECKED + _ROW)
+    return db.rows(_WINDOW + _ROW, entry_point=window[0], since=window[1], until=window[2])
+
+
+CONSIGNMENTS = Query("consignments", _consignments_nx, _consignments_cypher)
 
 
 def consignments(store: Store, entry_point: str | None = None, since: str | None = None,
@@ -123,13 +132,7 @@ def consignments(store: Store, entry_point: str | None = None, since: str | None
 
 
 def _consignments(store: Store, window: tuple[str, str, str] | None) -> list[dict[str, Any]]:
-    if isinstance(store, MemoryStore):
-        rows = consignments_nx(store, window)  # type: ignore[arg-type]
-    elif window is None:
-        rows = [r.data() for r in store.read(CHECKED_CONSIGNMENTS_CYPHER)]  # type: ignore[attr-defined]
-    else:
-        rows = [r.data() for r in store.read(WINDOW_CONSIGNMENTS_CYPHER, entry_point=window[0], since=window[1],  # type: ignore[attr-defined]
-                                             until=window[2])]
+    rows = store.run(CONSIGNMENTS, window)
     for r in rows:  # the same value sets from both stores, whatever order they came in
         for k in ("offices", "standards", "categories", "factories", "hazards"):
             r[k] = sorted({v for v in r[k] if v})

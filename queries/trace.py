@@ -25,8 +25,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from graph.memory import MemoryStore
-from graph.store import Store
+from tracegraph.graph.model import (CONCERNS, CONCERNS_FACTORY, CONSIGNED_BY, COVERS, EXPORTED_BY, FINDING, IMPORTED_BY,
+                                    INVESTIGATES, LINE_OF, MADE_BY, MANUFACTURER, MATCHES_PRODUCT, OF_PRODUCT, SAME_AS,
+                                    SAME_CONSIGNMENT, node_id, split_id)
+from tracegraph.graph.reading import CypherReader, GraphReader, Query
+from tracegraph.graph.store import Store
 
 TRACED = 0.5  # a top candidate at this confidence or above is "traced"; below, "ambiguous"
 
@@ -59,20 +62,36 @@ class Trace:
 
 
 # -- evidence, per store -----------------------------------------------------------------------------
+# One row per finding: its consignments (each arrival it concerns, with each CN shipment linkage
+# found that arrival to be: the exporter, the lines and the certificates of that shipment), the
+# products it was matched to, and the factories AQSIQ's investigation of it named.
 TRACE_CYPHER = """
 UNWIND $ids AS id
 MATCH (f:Finding {key: id})
-OPTIONAL MATCH (f)-[:CONCERNS]->(a:Arrival)
-OPTIONAL MATCH (a)-[c:SAME_CONSIGNMENT]->(s:Shipment)
-OPTIONAL MATCH (s)-[:EXPORTED_BY]->(x:Exporter)
-CALL (s) {
-  OPTIONAL MATCH (s)<-[:LINE_OF]-(l:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
-  RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE {product: p.key, uscc: l.manufacturer_uscc, model: l.model} END) AS lines
-}
-CALL (s) {
-  OPTIONAL MATCH (s)<-[:COVERS]-(cert:Certificate)
-  RETURN collect(CASE WHEN cert IS NULL THEN NULL ELSE {certificate_no: cert.key, issuer: cert.issuer,
-         issued_on: cert.issued_on, result: cert.result} END) AS certificates
+CALL (f) {
+  OPTIONAL MATCH (f)-[:CONCERNS]->(a:Arrival)
+  OPTIONAL MATCH (a)-[c:SAME_CONSIGNMENT]->(s:Shipment)
+  CALL (s) {
+    OPTIONAL MATCH (s)<-[:LINE_OF]-(l:ShipmentLine)-[:OF_PRODUCT]->(p:Product)
+    RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE {product: p.key, uscc: l.manufacturer_uscc, model: l.model} END) AS lines
+  }
+  CALL (s) {
+    OPTIONAL MATCH (s)<-[:COVERS]-(cert:Certificate)
+    RETURN collect(CASE WHEN cert IS NULL THEN NULL ELSE {certificate_no: cert.key, issuer: cert.issuer,
+           issued_on: cert.issued_on, result: cert.result} END) AS certificates
+  }
+  CALL (s) {
+    OPTIONAL MATCH (s)-[:EXPORTED_BY]->(x:Exporter)
+    RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE {uscc: x.key, name_zh: x.name_zh, name_en: x.name_en} END) AS exporters
+  }
+  CALL (a) {
+    OPTIONAL MATCH (a)-[:CONSIGNED_BY]->(cx)
+    RETURN min(cx.key) AS consignor
+  }
+  RETURN collect(CASE WHEN a IS NULL THEN NULL ELSE {
+           arrival: a.key, consignor: consignor,
+           link: CASE WHEN c IS NULL THEN NULL ELSE {shipment: s.key, score: c.score, method: c.method, evidence: c.evidence} END,
+           exporters: exporters, lines: lines, certificates: certificates} END) AS consignments
 }
 CALL (f) {
   OPTIONAL MATCH (f)-[m:MATCHES_PRODUCT]->(p:Product)
@@ -83,15 +102,100 @@ CALL (f) {
   OPTIONAL MATCH (f)<-[:INVESTIGATES]-(i:Investigation)-[:CONCERNS_FACTORY]->(mf:Manufacturer)
   RETURN collect(mf.key) AS investigated
 }
-CALL (a) {
-  OPTIONAL MATCH (a)-[:CONSIGNED_BY]->(cx:Exporter)
-  RETURN min(cx.key) AS consignor
-}
-RETURN f.key AS id, a.key AS arrival, consignor,
-       CASE WHEN c IS NULL THEN NULL ELSE {shipment: s.key, score: c.score, method: c.method, evidence: c.evidence} END AS link,
-       CASE WHEN x IS NULL THEN NULL ELSE {uscc: x.key, name_zh: x.name_zh, name_en: x.name_en} END AS exporter,
-       lines, certificates, matches, investigated
+RETURN f.key AS id, consignments, matches, investigated
 """
+
+
+def _key(nid: str) -> str:
+    return split_id(nid)[1]
+
+
+def _evidence_nx(g: GraphReader, finding_ids: list[str]) -> list[dict[str, Any]]:
+    """The rows of :data:`TRACE_CYPHER`, walked in the embedded graph."""
+    nodes = g.nodes
+    rows = []
+    for finding_id in finding_ids:
+        fid = node_id(FINDING, finding_id)
+        if fid not in nodes:
+            continue
+        consignments = []
+        for aid in g.out(fid, CONCERNS):
+            base: dict[str, Any] = {"arrival": _key(aid), "consignor": min((_key(x) for x in g.out(aid, CONSIGNED_BY)), default=None),
+                    "link": None, "exporters": [], "lines": [], "certificates": []}
+            shipments = g.out(aid, SAME_CONSIGNMENT)
+            if not shipments:
+                consignments.append(base)
+            for sid in shipments:
+                c = g.succ[aid][sid]
+                lines, certificates = [], []
+                for lid in g.into(sid, LINE_OF):
+                    line = nodes[lid]
+                    lines += [{"product": _key(pid), "uscc": line.get("manufacturer_uscc"), "model": line.get("model")}
+                              for pid in g.out(lid, OF_PRODUCT)]
+                for cid in g.into(sid, COVERS):
+                    cert = nodes[cid]
+                    certificates.append({"certificate_no": _key(cid), "issuer": cert.get("issuer"),
+                                         "issued_on": cert.get("issued_on"), "result": cert.get("result")})
+                exporters = [{"uscc": _key(xid), "name_zh": nodes[xid].get("name_zh"), "name_en": nodes[xid].get("name_en")}
+                             for xid in g.out(sid, EXPORTED_BY)]
+                consignments.append(dict(base, link={"shipment": _key(sid), "score": c["score"], "method": c["method"],
+                                                     "evidence": list(c["evidence"])},
+                                         exporters=exporters, lines=lines, certificates=certificates))
+        matches = []
+        for pid in g.out(fid, MATCHES_PRODUCT):
+            m = g.succ[fid][pid]
+            matches.append({"product": _key(pid), "uscc": nodes[pid].get("manufacturer_uscc"), "score": m["score"],
+                            "method": m["method"], "evidence": list(m["evidence"])})
+        investigated = [_key(mid) for iid in g.into(fid, INVESTIGATES) for mid in g.out(iid, CONCERNS_FACTORY)]
+        rows.append({"id": finding_id, "consignments": consignments, "matches": matches, "investigated": investigated})
+    return rows
+
+
+def _evidence_cypher(db: CypherReader, finding_ids: list[str]) -> list[dict[str, Any]]:
+    return db.rows(TRACE_CYPHER, ids=finding_ids)
+
+
+EVIDENCE = Query("trace evidence", _evidence_nx, _evidence_cypher)
+
+
+def _in_order(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its lists in one order, whatever order the store gave them in."""
+    consignments = []
+    for c in row["consignments"]:
+        link = c["link"] and dict(c["link"], evidence=list(c["link"]["evidence"] or []))
+        consignments.append(dict(
+            c, link=link, exporters=sorted(c["exporters"], key=lambda x: x["uscc"]),
+            lines=sorted(c["lines"], key=lambda x: (x["product"], x["uscc"] or "", x["model"] or "")),
+            certificates=sorted(c["certificates"], key=lambda x: x["certificate_no"])))
+    # the consignment linkage is surest of first: the one a trace shows as the finding's
+    consignments.sort(key=lambda c: (-(c["link"] or {}).get("score", -1.0), c["arrival"], (c["link"] or {}).get("shipment", "")))
+    return dict(row, consignments=consignments, matches=sorted(row["matches"], key=lambda x: x["product"]),
+                investigated=sorted(row["investigated"]))
+
+
+def evidence(store: Store, finding_ids: list[str]) -> list[dict[str, Any]]:
+    """The evidence rows of the findings that exist, one per finding, in one store call."""
+    return [_in_order(r) for r in store.run(EVIDENCE, finding_ids)]
+
+
+def headline(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The consignment of an evidence row that a trace shows (linkage surest of it), if any."""
+    return row["consignments"][0] if row["consignments"] else None
+
+
+def exporter_of(row: dict[str, Any]) -> str | None:
+    """The exporter a finding is put down to: its consignment's shipment's, else its declared consignor."""
+    c = headline(row)
+    if c is None:
+        return None
+    return c["exporters"][0]["uscc"] if c["exporters"] else c["consignor"]
+
+
+def reached(row: dict[str, Any]) -> set[str]:
+    """Every factory an evidence row reaches."""
+    return ({x["uscc"] for c in row["consignments"] for x in c["lines"] if x["uscc"]}
+            | {x["uscc"] for x in row["matches"] if x["uscc"]} | set(row["investigated"]))
+
 
 FACTORY_CYPHER = """
 UNWIND $usccs AS u
@@ -118,45 +222,7 @@ RETURN m.key AS uscc, m.name_zh AS name_zh, m.name_en AS name_en, by_product + b
 """
 
 
-def _key(nid: str) -> str:
-    return nid.partition(":")[2]
-
-
-def trace_evidence_nx(store: MemoryStore, finding_id: str) -> dict[str, Any] | None:
-    """The same rows as :data:`TRACE_CYPHER`, walked in the embedded graph."""
-    nodes = store.graph._node  # noqa: SLF001
-    fid = f"Finding:{finding_id}"
-    if fid not in nodes:
-        return None
-    row: dict[str, Any] = {"id": finding_id, "arrival": None, "link": None, "exporter": None, "lines": [],
-                           "certificates": [], "matches": [], "investigated": [], "consignor": None}
-    for aid in store.out(fid, "CONCERNS"):
-        row["arrival"] = _key(aid)
-        row["consignor"] = min((_key(x) for x in store.out(aid, "CONSIGNED_BY")), default=None)
-        for sid in store.out(aid, "SAME_CONSIGNMENT"):
-            c = store.graph._succ[aid][sid]  # noqa: SLF001
-            row["link"] = {"shipment": _key(sid), "score": c["score"], "method": c["method"], "evidence": list(c["evidence"])}
-            for xid in store.out(sid, "EXPORTED_BY"):
-                x = nodes[xid]
-                row["exporter"] = {"uscc": _key(xid), "name_zh": x.get("name_zh"), "name_en": x.get("name_en")}
-            for lid in store.into(sid, "LINE_OF"):
-                line = nodes[lid]
-                for pid in store.out(lid, "OF_PRODUCT"):
-                    row["lines"].append({"product": _key(pid), "uscc": line.get("manufacturer_uscc"), "model": line.get("model")})
-            for cid in store.into(sid, "COVERS"):
-                cert = nodes[cid]
-                row["certificates"].append({"certificate_no": _key(cid), "issuer": cert.get("issuer"),
-                                            "issued_on": cert.get("issued_on"), "result": cert.get("result")})
-    for pid in store.out(fid, "MATCHES_PRODUCT"):
-        m = store.graph._succ[fid][pid]  # noqa: SLF001
-        row["matches"].append({"product": _key(pid), "uscc": nodes[pid].get("manufacturer_uscc"), "score": m["score"],
-                               "method": m["method"], "evidence": list(m["evidence"])})
-    for iid in store.into(fid, "INVESTIGATES"):
-        row["investigated"] += [_key(mid) for mid in store.out(iid, "CONCERNS_FACTORY")]
-    return row
-
-
-def _findings_by_factory(store: MemoryStore) -> dict[str, list[str]]:
+def _findings_by_factory(g: GraphReader) -> dict[str, list[str]]:
     """Every factory's findings by the three paths of :data:`FACTORY_CYPHER`, walked back from the
     findings (few) rather than forward from a factory (through all its shipments)."""
     found: dict[str, set[str]] = {}
@@ -164,65 +230,67 @@ def _findings_by_factory(store: MemoryStore) -> dict[str, list[str]]:
     def add(mid: str, fid: str) -> None:
         found.setdefault(_key(mid), set()).add(_key(fid))
 
-    for fid in store.ids("Finding"):
-        for pid in store.out(fid, "MATCHES_PRODUCT"):
-            for mid in store.out(pid, "MADE_BY"):
+    for fid in g.ids(FINDING):
+        for pid in g.out(fid, MATCHES_PRODUCT):
+            for mid in g.out(pid, MADE_BY):
                 add(mid, fid)
-        for aid in store.out(fid, "CONCERNS"):
-            for sid in store.out(aid, "SAME_CONSIGNMENT"):
-                for lid in store.into(sid, "LINE_OF"):
-                    for pid in store.out(lid, "OF_PRODUCT"):
-                        for mid in store.out(pid, "MADE_BY"):
+        for aid in g.out(fid, CONCERNS):
+            for sid in g.out(aid, SAME_CONSIGNMENT):
+                for lid in g.into(sid, LINE_OF):
+                    for pid in g.out(lid, OF_PRODUCT):
+                        for mid in g.out(pid, MADE_BY):
                             add(mid, fid)
-        for iid in store.into(fid, "INVESTIGATES"):
-            for mid in store.out(iid, "CONCERNS_FACTORY"):
+        for iid in g.into(fid, INVESTIGATES):
+            for mid in g.out(iid, CONCERNS_FACTORY):
                 add(mid, fid)
     return {u: sorted(f) for u, f in found.items()}
 
 
-def factories_nx(store: MemoryStore, usccs: list[str]) -> list[dict[str, Any]]:
+def _factories_nx(g: GraphReader, usccs: list[str]) -> list[dict[str, Any]]:
     """The same rows as :data:`FACTORY_CYPHER`: names, and every finding that reaches the factory."""
-    nodes = store.graph._node  # noqa: SLF001
-    by_factory = store.memo("findings_by_factory", lambda: _findings_by_factory(store))
+    nodes = g.nodes
+    by_factory = g.memo("findings_by_factory", lambda: _findings_by_factory(g))
     rows = []
     for u in usccs:
-        mid = f"Manufacturer:{u}"
+        mid = node_id(MANUFACTURER, u)
         if mid not in nodes:
             continue
-        twins = sorted({_key(t) for t in store.out(mid, "SAME_AS")} | {_key(t) for t in store.into(mid, "SAME_AS")})
+        twins = sorted({_key(t) for t in g.out(mid, SAME_AS)} | {_key(t) for t in g.into(mid, SAME_AS)})
         rows.append({"uscc": u, "name_zh": nodes[mid].get("name_zh"), "name_en": nodes[mid].get("name_en"),
                      "findings": list(by_factory.get(u, ())), "same_as": twins})
     return rows
 
 
-def evidence(store: Store, finding_ids: list[str]) -> list[dict[str, Any]]:
-    """The evidence rows of the findings that exist, one per finding, in one store call."""
-    if isinstance(store, MemoryStore):
-        return [r for r in (trace_evidence_nx(store, f) for f in finding_ids) if r is not None]
-    return [r.data() for r in store.read(TRACE_CYPHER, ids=finding_ids)]  # type: ignore[attr-defined]
+def _factories_cypher(db: CypherReader, usccs: list[str]) -> list[dict[str, Any]]:
+    return db.rows(FACTORY_CYPHER, usccs=usccs)
 
 
-def _evidence(store: Store, finding_id: str) -> dict[str, Any] | None:
-    rows = evidence(store, [finding_id])
-    return rows[0] if rows else None
+FACTORIES = Query("factories of a trace", _factories_nx, _factories_cypher)
 
 
 def factories(store: Store, usccs: list[str]) -> list[dict[str, Any]]:
     """Names, other registrations (SAME_AS) and the findings that reach each factory."""
-    if isinstance(store, MemoryStore):
-        return factories_nx(store, usccs)
-    return [r.data() for r in store.read(FACTORY_CYPHER, usccs=usccs)]  # type: ignore[attr-defined]
+    return store.run(FACTORIES, usccs)
 
 
 # -- ranking, shared ---------------------------------------------------------------------------------
+CONSIGNMENT_PATH = "finding→arrival→shipment→line→factory"
+PRODUCT_PATH = "finding→product→factory"
+INVESTIGATION_PATH = "finding←investigation→factory"
+
+
 def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Trace:
-    """Rank the factories that the evidence of one finding reaches.
+    """Rank the factories that the evidence of one finding (a row of :func:`evidence`) reaches.
 
     ``same_as`` maps a USCC to the other registrations of the same factory: their evidence is
     pooled under the registration it favours most.
     """
-    t = Trace(finding_id=row["id"], status="not_traceable", arrival=row["arrival"], exporter=row["exporter"],
-              certificates=sorted(row["certificates"], key=lambda c: c["certificate_no"]))
+    shown = headline(row)
+    linked = [c for c in row["consignments"] if c["link"]]
+    t = Trace(finding_id=row["id"], status="not_traceable", arrival=shown["arrival"] if shown else None,
+              exporter=shown["exporters"][0] if shown and shown["exporters"] else None,
+              certificates=shown["certificates"] if shown else [],
+              shipment=shown["link"]["shipment"] if shown and shown["link"] else None)
     by_kind: dict[str, dict[str, float]] = {}  # factory -> path kind -> best strength
     evidence: dict[str, list[dict[str, Any]]] = {}
 
@@ -233,14 +301,9 @@ def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Tr
         kinds[path["path"]] = max(kinds.get(path["path"], 0.0), s)
         evidence.setdefault(uscc, []).append(path)
 
-    # The stores return rows in their own order; the evidence is listed in one order for both.
-    row = dict(row, lines=sorted(row["lines"], key=lambda x: (x["product"], x["uscc"] or "", x["model"] or "")),
-               matches=sorted(row["matches"], key=lambda x: x["product"]), investigated=sorted(row["investigated"]))
     matched = {m["product"]: m for m in row["matches"]}
-    link = row["link"]
-    if link:
-        t.shipment = link["shipment"]
-        lines = row["lines"]
+    for c in linked:
+        link, lines = c["link"], c["lines"]
         hit = [line for line in lines if line["product"] in matched]
         factories = {line["uscc"] for line in lines}
         for line in lines:
@@ -250,14 +313,14 @@ def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Tr
                 s = link["score"] * 0.2  # another line of the same consignment is the product
             else:
                 s = link["score"] * (0.9 if len(factories) == 1 else 0.6)
-            add(line["uscc"], s, {"path": "finding→arrival→shipment→line→factory", "arrival": row["arrival"],
-                                  "shipment": link["shipment"], "consignment": {k: link[k] for k in ("score", "method", "evidence")},
+            add(line["uscc"], s, {"path": CONSIGNMENT_PATH, "arrival": c["arrival"], "shipment": link["shipment"],
+                                  "consignment": {k: link[k] for k in ("score", "method", "evidence")},
                                   "line_model": line["model"], "product_matched": line in hit})
     for m in row["matches"]:
-        add(m["uscc"], m["score"], {"path": "finding→product→factory", "product": m["product"], "method": m["method"],
+        add(m["uscc"], m["score"], {"path": PRODUCT_PATH, "product": m["product"], "method": m["method"],
                                     "score": m["score"], "evidence": m["evidence"]})
     for uscc in row["investigated"]:
-        add(uscc, 0.9, {"path": "finding←investigation→factory", "source": "AQSIQ investigation"})
+        add(uscc, 0.9, {"path": INVESTIGATION_PATH, "source": "AQSIQ investigation"})
     for uscc in sorted(by_kind):
         twins = [tw for tw in (same_as or {}).get(uscc, ()) if tw in by_kind and tw != uscc]
         for twin in twins:
@@ -271,10 +334,11 @@ def rank(row: dict[str, Any], same_as: dict[str, list[str]] | None = None) -> Tr
     strength = {u: min(0.99, 1 - _prod(1 - s for s in kinds.values())) if len(kinds) > 1 else max(kinds.values())
                 for u, kinds in by_kind.items()}
     if not strength:
-        if row["arrival"] and not link:
-            t.reason = (f"arrival {row['arrival']} matches no CN export shipment (no shared bill of lading or container "
+        arrivals = ", ".join(sorted({c["arrival"] for c in row["consignments"]}))
+        if arrivals and not linked:
+            t.reason = (f"arrival {arrivals} matches no CN export shipment (no shared bill of lading or container "
                         "within the transit window), and no product matches the finding's GTIN or model")
-        elif not row["arrival"]:
+        elif not arrivals:
             t.reason = "found on the market: no CN product matches its GTIN, or its model and brand"
         else:
             t.reason = "the linked shipment lists no lines, and no product matches the finding's GTIN or model"
@@ -300,11 +364,12 @@ def _prod(values: Any) -> float:
 
 def trace(store: Store, finding_id: str) -> Trace:
     """Rank the factories that may have made the product of ``finding_id``."""
-    row = _evidence(store, finding_id)
-    if row is None:
+    rows = evidence(store, [finding_id])
+    if not rows:
         return Trace(finding_id=finding_id, status="unknown_finding", reason=f"no finding {finding_id} in the store")
-    reached = sorted({x["uscc"] for x in row["lines"] + row["matches"] if x["uscc"]} | set(row["investigated"]))
-    by_uscc = {f["uscc"]: f for f in factories(store, reached)} if reached else {}
+    row = rows[0]
+    usccs = sorted(reached(row))
+    by_uscc = {f["uscc"]: f for f in factories(store, usccs)} if usccs else {}
     t = rank(row, {u: f["same_as"] for u, f in by_uscc.items()})
     for c in t.candidates:
         f = by_uscc.get(c.uscc)
@@ -315,11 +380,20 @@ def trace(store: Store, finding_id: str) -> Trace:
     return t
 
 
+def _finding_ids_nx(g: GraphReader) -> list[str]:
+    return [_key(f) for f in g.ids(FINDING)]
+
+
+def _finding_ids_cypher(db: CypherReader) -> list[str]:
+    return [r["k"] for r in db.rows("MATCH (f:Finding) RETURN f.key AS k ORDER BY k")]
+
+
+FINDING_IDS = Query("finding ids", _finding_ids_nx, _finding_ids_cypher)
+
+
 def finding_ids(store: Store) -> list[str]:
     """Every finding's id, in order."""
-    if isinstance(store, MemoryStore):
-        return sorted(n.partition(":")[2] for n in store.graph._node if n.startswith("Finding:"))  # noqa: SLF001
-    return [r["k"] for r in store.read("MATCH (f:Finding) RETURN f.key AS k ORDER BY k")]  # type: ignore[attr-defined]
+    return store.run(FINDING_IDS)
 
 
 # -- exposure ------------------------------------------------------------------------------------------
@@ -333,21 +407,22 @@ RETURN p.key AS product, p.model AS model, p.name_en AS name, s.key AS shipment,
 """
 
 
-def exposure_rows_nx(store: MemoryStore, uscc: str) -> list[dict[str, Any]]:
-    nodes = store.graph._node  # noqa: SLF001
+def _exposure_nx(g: GraphReader, uscc: str) -> list[dict[str, Any]]:
+    """The rows of :data:`EXPOSURE_CYPHER`, walked in the embedded graph."""
+    nodes = g.nodes
     rows = []
-    for pid in store.into(f"Manufacturer:{uscc}", "MADE_BY"):
+    for pid in g.into(node_id(MANUFACTURER, uscc), MADE_BY):
         p = nodes[pid]
         base = {"product": _key(pid), "model": p.get("model"), "name": p.get("name_en")}
         shipped = False
-        for lid in store.into(pid, "OF_PRODUCT"):
-            for sid in store.out(lid, "LINE_OF"):
+        for lid in g.into(pid, OF_PRODUCT):
+            for sid in g.out(lid, LINE_OF):
                 shipped = True
                 s = nodes[sid]
-                arrivals: list[str | None] = [a for a in store.into(sid, "SAME_CONSIGNMENT")] or [None]
+                arrivals: list[str | None] = [a for a in g.into(sid, SAME_CONSIGNMENT)] or [None]
                 for aid in arrivals:
                     a = nodes[aid] if aid else {}
-                    importers: list[str | None] = [i for i in store.out(aid, "IMPORTED_BY")] if aid else []
+                    importers: list[str | None] = [i for i in g.out(aid, IMPORTED_BY)] if aid else []
                     for iid in importers or [None]:
                         rows.append({**base, "shipment": _key(sid), "departed_on": s.get("departed_on"),
                                      "arrival": _key(aid) if aid else None, "entry_point": a.get("entry_point"),
@@ -359,12 +434,16 @@ def exposure_rows_nx(store: MemoryStore, uscc: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _exposure_cypher(db: CypherReader, uscc: str) -> list[dict[str, Any]]:
+    return db.rows(EXPOSURE_CYPHER, uscc=uscc)
+
+
+EXPOSURE = Query("exposure", _exposure_nx, _exposure_cypher)
+
+
 def exposure(store: Store, uscc: str) -> dict[str, Any]:
     """Everything of a factory's that reached the EU: products, shipments, arrivals, entry points, importers."""
-    if isinstance(store, MemoryStore):
-        rows = exposure_rows_nx(store, uscc)
-    else:
-        rows = [r.data() for r in store.read(EXPOSURE_CYPHER, uscc=uscc)]  # type: ignore[attr-defined]
+    rows = store.run(EXPOSURE, uscc)
     rows.sort(key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in ("product", "shipment", "arrival", "importer")))
     return {
         "uscc": uscc,

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from graph.memory import MemoryStore
-from graph.store import Store
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.graph.store import Store
 
 HOW_TO_RUN = "Neo4j tests need a server: run `make test` (starts one with Java 17 + Maven) or set NEO4J_URI"
 
@@ -36,7 +36,7 @@ def neo4j_server() -> tuple[str, str, str]:
 
 
 def _open_neo4j(settings: tuple[str, str, str]) -> Store:
-    from graph.neo4j import Neo4jStore
+    from tracegraph.graph.neo4j import Neo4jStore
 
     store = Neo4jStore(*settings)
     store.clear()
@@ -77,7 +77,7 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated data set of both sides (CSV), with its ground truth."""
-    from loaders.synthetic import generate
+    from tracegraph.demo import generate
 
     out = tmp_path_factory.mktemp("demo")
     generate(out, shipments=400, seed=11)

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from stdnum import ean, iso6346
 from stdnum.cn import uscc
 
-from graph.ids import mrn_check_digit
+from tracegraph.graph.ids import mrn_check_digit
 
 
 def make_uscc(body: str) -> str:

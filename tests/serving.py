@@ -13,10 +13,13 @@ from typing import Any
 
 import httpx
 
-from api.auth import ROLES, TokenBook
-from graph.store import Store
+from tracegraph.api.auth import ROLES, TokenBook
+from tracegraph.graph.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+# The installed command: ``python -m`` would put the working directory (this checkout, whose
+# top-level folders are not the installed package) first on sys.path.
+TRACEGRAPH = str(Path(sys.executable).with_name("tracegraph"))
 
 
 def free_port() -> int:
@@ -73,9 +76,9 @@ def serve(store: Store, tmp: Path, *args: str, env: dict[str, str] | None = None
     port = free_port()
     served = Served(url=f"http://127.0.0.1:{port}", location=location, kind=kind, audit=tmp / "audit.jsonl",
                     tokens=tokens, log=tmp / "serve.log")
-    cmd = [sys.executable, "-m", "api", "--store", location, "serve", "--port", str(port), "--audit-log", str(served.audit), *args]
+    cmd = [TRACEGRAPH, "--store", location, "serve", "--port", str(port), "--audit-log", str(served.audit), *args]
     with open(served.log, "w") as log:
-        served.process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        served.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if served.process.poll() is not None:
@@ -92,10 +95,10 @@ def serve(store: Store, tmp: Path, *args: str, env: dict[str, str] | None = None
 
 def serve_loaded(request: Any, kind: str, tmp: Path, folder: Path) -> Served:
     """Load and link ``folder`` into a new store of ``kind`` (``embedded`` or ``neo4j``) and serve it."""
-    from graph.memory import MemoryStore
-    from loaders.linkage import link
-    from loaders.load import load
-    from tests.conftest import _open_neo4j
+    from tracegraph.graph.memory import MemoryStore
+    from tracegraph.linkage import link
+    from tracegraph.loaders.load import load
+    from conftest import _open_neo4j
 
     env = {}
     if kind == "embedded":

@@ -11,13 +11,13 @@ import time
 import httpx
 import pytest
 
-from graph.memory import MemoryStore
-from graph.store import Store
-from queries.offenders import offenders
-from queries.priorities import priorities
-from queries.schemes import alignment, reliability
-from queries.trace import trace
-from tests.serving import ROOT, Served, serve_loaded
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.graph.store import Store
+from tracegraph.queries.offenders import offenders
+from tracegraph.queries.priorities import priorities
+from tracegraph.queries.schemes import alignment, reliability
+from tracegraph.queries.trace import trace
+from serving import TRACEGRAPH, ROOT, Served, serve_loaded
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -31,7 +31,7 @@ def _direct(api: Served) -> Store:
     """The served store opened beside the server, to compute what the API must answer."""
     if api.kind == "embedded":
         return MemoryStore(api.location, readonly=True)
-    from graph.neo4j import Neo4jStore
+    from tracegraph.graph.neo4j import Neo4jStore
 
     return Neo4jStore(*api.neo4j)  # type: ignore[attr-defined]
 
@@ -59,16 +59,16 @@ def test_a_request_without_a_valid_token_gets_401(api):
 
 
 def test_a_revoked_token_stops_working(api, tmp_path):
-    created = subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "create", "--org", "Temp",
-                              "--role", "analyst"], cwd=ROOT, capture_output=True, text=True, check=True,
+    created = subprocess.run([TRACEGRAPH, "--store", api.location, "token", "create", "--org", "Temp",
+                              "--role", "analyst"], capture_output=True, text=True, check=True,
                              env=_cli_env(api))
     token = created.stdout.strip().splitlines()[-1]
     assert api.post(token, "{ __typename }").status_code == 200
-    listed = subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "list", "--json"], cwd=ROOT,
+    listed = subprocess.run([TRACEGRAPH, "--store", api.location, "token", "list", "--json"],
                             capture_output=True, text=True, check=True, env=_cli_env(api)).stdout
     entry = next(json.loads(line) for line in listed.splitlines() if json.loads(line)["org"] == "Temp")
     assert "digest" not in entry and token.split("_")[2] not in listed  # the secret is never shown again
-    subprocess.run([sys.executable, "-m", "api", "--store", api.location, "token", "revoke", entry["id"]], cwd=ROOT,
+    subprocess.run([TRACEGRAPH, "--store", api.location, "token", "revoke", entry["id"]],
                    check=True, capture_output=True, env=_cli_env(api))
     deadline = time.monotonic() + 5
     while api.post(token, "{ __typename }").status_code != 401:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.memory import MemoryStore
-from loaders.linkage import link
-from loaders.load import load
-from tests.serving import ROOT, serve
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from serving import ROOT, serve
 
 AUDIT = ROOT / "tests" / "http-audit"
 BIN = Path(sys.executable).parent
@@ -41,8 +41,8 @@ def _need(tool: str) -> str:
 
 
 def test_schema_graphql_is_what_the_code_exports():
-    out = subprocess.run([str(BIN / "strawberry"), "export-schema", "api.app:schema"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run([str(BIN / "strawberry"), "export-schema", "tracegraph.api.app:schema", "--app-dir", str(BIN)],
+                         capture_output=True, text=True, check=True).stdout
     committed = (ROOT / "schema.graphql").read_text()
     assert out.strip() == committed.strip(), "schema.graphql is stale: run `make schema` and commit it"
 
@@ -60,11 +60,11 @@ def test_graphql_over_http_audit_passes_every_must(api):
 
 
 def test_schemathesis_finds_no_server_error(api):
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.st_hooks", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "st_hooks", "PYTHONPATH": str(ROOT / "tests")}
     run = subprocess.run(
         [str(BIN / "schemathesis"), "run", api.graphql, "-H", f"Authorization: Bearer {api.tokens['admin']}",
          "--checks", "not_a_server_error", "--max-examples", "30", "--workers", "1", "--seed", "20261126"],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
+        cwd=api.audit.parent, capture_output=True, text=True, env=env, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "No issues found" in run.stdout
     assert "unexpected error" not in api.log.read_text()

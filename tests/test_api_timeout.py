@@ -8,20 +8,20 @@ import time
 import httpx
 import uvicorn
 
-from api.app import Limits, create_app
-from api.auth import TokenBook
-from graph.memory import MemoryStore
-from tests.serving import free_port
+from tracegraph.api.app import Limits, create_app
+from tracegraph.api.auth import TokenBook
+from tracegraph.graph.memory import MemoryStore
+from serving import free_port
 
 
 def test_an_operation_past_the_time_limit_is_abandoned_with_an_error(tmp_path, monkeypatch):
-    import queries.schemes
+    import tracegraph.queries.schemes
 
     def slow_alignment(store):  # a query that would take far longer than the limit
         time.sleep(3)
         return {}
 
-    monkeypatch.setattr(queries.schemes, "alignment", slow_alignment)
+    monkeypatch.setattr(tracegraph.queries.schemes, "alignment", slow_alignment)
     store = MemoryStore(tmp_path / "store")
     token = TokenBook(store).create("Test", "analyst")
     app = create_app(store, str(tmp_path / "audit.jsonl"), Limits(timeout=0.3))

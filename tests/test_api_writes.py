@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from graph.memory import MemoryStore
-from tests.exchange import FACTORY, GTIN, VALID, write_all
-from tests.serving import serve_loaded
+from tracegraph.graph.memory import MemoryStore
+from exchange import FACTORY, GTIN, VALID, write_all
+from serving import serve_loaded
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])

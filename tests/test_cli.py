@@ -10,11 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.exchange import VALID, write_all, write_csv
+from exchange import VALID, write_all, write_csv
+from serving import TRACEGRAPH
 
 
 def tg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True,
+    return subprocess.run([TRACEGRAPH, *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})})
 
 

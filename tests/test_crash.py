@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.memory import MemoryStore
-from loaders.load import load
-from loaders.synthetic import generate
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.loaders.load import load
+from tracegraph.demo import generate
+from serving import TRACEGRAPH
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def big_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _load_in_child(store: Path, paths: list[str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "--store", str(store), "load", "--no-link", "-q", *paths],
+        [TRACEGRAPH, "--store", str(store), "load", "--no-link", "-q", *paths],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -50,7 +51,7 @@ def test_kill_during_load(tmp_path, demo_dir, big_dir, delay):
         assert {k: v for k, v in props.items() if k != "_src"} == {k: v for k, v in after.nodes[key].items() if k != "_src"}
     assert set(committed.edges) <= set(after.edges)
     # Running the load again ends with the graph an uninterrupted load gives.
-    rerun = subprocess.run([sys.executable, "-m", "api", "--store", str(store), "load", "--no-link", "-q", str(big_dir)],
+    rerun = subprocess.run([TRACEGRAPH, "--store", str(store), "load", "--no-link", "-q", str(big_dir)],
                            capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     with MemoryStore(tmp_path / "reference") as ref:

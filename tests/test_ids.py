@@ -1,8 +1,8 @@
 import pytest
 
-from graph import ids
-from graph.errors import InvalidIdentifier
-from tests.exchange import BOX1, FACTORY, GTIN, MRN
+from tracegraph.graph import ids
+from tracegraph.graph.errors import InvalidIdentifier
+from exchange import BOX1, FACTORY, GTIN, MRN
 
 
 def test_valid_identifiers_come_back_canonical():

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.load import load
-from loaders.rules import RECORD_TYPES, record_type_for
-from tests.exchange import BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, write_all, write_csv, write_jsonl
+from tracegraph.loaders.load import load
+from tracegraph.loaders.rules import RECORD_TYPES, record_type_for
+from exchange import BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, write_all, write_csv, write_jsonl
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -285,7 +285,7 @@ def test_one_text_check_per_row_gives_what_a_check_per_field_gives(demo_dir, tmp
     """A row whose text passes as a whole (no control character, nothing too long) skips the
     per-field text checks. Every record and every problem must be what the per-field path gives,
     on the demo files and on the rows of every rejection rule."""
-    from loaders import csv_format, rules
+    from tracegraph.loaders import csv_format, rules
 
     files = sorted(demo_dir.glob("*.csv"))
     for name, field, value, _ in REJECTIONS:
@@ -314,7 +314,7 @@ def test_one_text_check_per_row_gives_what_a_check_per_field_gives(demo_dir, tmp
 def test_a_row_with_a_control_character_is_checked_field_by_field(tmp_path):
     """One bad field in a row sends the whole row the slow way; the error still names that field,
     and a field with a wrong value elsewhere in the row is reported too."""
-    from loaders.rules import clean_row
+    from tracegraph.loaders.rules import clean_row
 
     row = dict(VALID["cn-shipments"], bill_of_lading="MSCU\x07123", departed_on="10/01/2015")
     assert not clean_row(row.values())
@@ -327,7 +327,7 @@ def test_a_row_with_a_control_character_is_checked_field_by_field(tmp_path):
 def test_texts_that_repeat_across_rows_come_out_as_one_copy_and_pools_stay_bounded(monkeypatch):
     """A consignor or a date named on thousands of rows is kept once (memory, and a snapshot writes
     it once); a record's own identifier is never pooled; a pool past POOL_SIZE is emptied."""
-    from loaders import rules
+    from tracegraph.loaders import rules
 
     rtype = RECORD_TYPES["eu-arrivals"]
     mrn = VALID["eu-arrivals"]["mrn"]
@@ -414,7 +414,7 @@ def test_no_mangled_row_does_more_than_get_rejected():
 def test_the_row_check_finds_the_characters_the_field_check_rejects():
     """clean_row checks ASCII rows with a byte table and others with the field check's regex: the
     two agree on every ASCII character, and a row with any such character is not clean."""
-    from loaders.rules import _CONTROL, _CONTROL_BYTES, clean_row
+    from tracegraph.loaders.rules import _CONTROL, _CONTROL_BYTES, clean_row
 
     for i in range(128):
         assert (_CONTROL.search(chr(i)) is not None) == (bytes([i]) in _CONTROL_BYTES), hex(i)

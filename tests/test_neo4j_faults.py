@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import StoreUnavailable
-from graph.memory import MemoryStore
-from graph.neo4j import Neo4jStore
-from loaders.load import load
-from loaders.synthetic import generate
+from tracegraph.graph.errors import StoreUnavailable
+from tracegraph.graph.memory import MemoryStore
+from tracegraph.graph.neo4j import Neo4jStore
+from tracegraph.loaders.load import load
+from tracegraph.demo import generate
 
 pytestmark = pytest.mark.neo4j
 SERVER_DIR = Path(__file__).resolve().parent.parent / "deploy" / "neo4j" / "target"
@@ -164,7 +164,7 @@ def test_two_loads_at_once_end_with_the_graph_of_one(neo4j_server, tmp_path):
 
 
 def test_a_bad_writer_count_is_a_clear_error(monkeypatch):
-    from graph.errors import StoreError
+    from tracegraph.graph.errors import StoreError
 
     monkeypatch.setenv("TRACEGRAPH_NEO4J_WRITERS", "many")
     with pytest.raises(StoreError, match="TRACEGRAPH_NEO4J_WRITERS must be a whole number from 1 to 32, not 'many'"):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.linkage import link
-from loaders.load import load
-from queries.offenders import _trend, offenders
-from queries.nodes import search
-from queries.priorities import priorities
-from queries.schemes import alignment, consignments, reliability
-from queries.trace import trace
-from tests.exchange import EXPORTER, FACTORY, FACTORY2, GTIN, VALID, make_gtin, make_uscc, write_all, write_csv
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.queries.offenders import _trend, offenders
+from tracegraph.queries.nodes import search
+from tracegraph.queries.priorities import priorities
+from tracegraph.queries.schemes import alignment, consignments, reliability
+from tracegraph.queries.trace import trace
+from exchange import EXPORTER, FACTORY, FACTORY2, GTIN, VALID, make_gtin, make_uscc, write_all, write_csv
 
 TWIN = make_uscc("91440515MA4UXD9B2")  # a second registration of FACTORY
 G_TWIN, G_OTHER = make_gtin("690123456700"), make_gtin("690123456711")

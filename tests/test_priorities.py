@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.linkage import link
-from loaders.load import load
-from queries.priorities import PRIOR_WEIGHT, priorities
-from tests.exchange import VALID, make_container, make_mrn, write_csv
-from tests.test_schemes import CASES, loaded  # noqa: F401 - the fixture: six consignments, known verdicts
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.queries.priorities import PRIOR_WEIGHT, priorities
+from exchange import VALID, make_container, make_mrn, write_csv
+from test_schemes import CASES, loaded  # noqa: F401 - the fixture: six consignments, known verdicts
 
 
 def _more(store, tmp_path, name: str, files: dict[str, list[dict]]) -> None:

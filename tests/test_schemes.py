@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from scipy.stats import binomtest
 
-from loaders.linkage import link
-from loaders.load import load
-from queries.schemes import alignment, reliability
-from tests.exchange import VALID, make_container, make_mrn, write_csv
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.queries.schemes import alignment, reliability
+from exchange import VALID, make_container, make_mrn, write_csv
 
 # consignment i: (CIQ certificate result or None, EU outcome)
 CASES = [("pass", "compliant"), ("pass", "non_compliant"), ("fail", "non_compliant"), ("pass", "compliant"),

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from graph.model import Link, split_id
-from loaders.linkage import link
-from loaders.load import load
-from queries.trace import exposure, trace
-from tests.exchange import (BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, make_container, make_mrn,
+from tracegraph.graph.model import Link, split_id
+from tracegraph.linkage import link
+from tracegraph.loaders.load import load
+from tracegraph.queries.trace import exposure, trace
+from exchange import (BOX1, BOX2, EXPORTER, FACTORY, FACTORY2, GTIN, MRN, VALID, make_container, make_mrn,
                             write_all, write_csv)
 
 
@@ -104,7 +104,7 @@ def test_exposure_goes_forward_from_a_factory(store, tmp_path):
 
 
 def test_linkage_survives_reopening_the_embedded_store(tmp_path):
-    from graph.memory import MemoryStore
+    from tracegraph.graph.memory import MemoryStore
 
     with MemoryStore(tmp_path / "s") as s:
         _load_and_link(s, write_all(tmp_path / "in"))
@@ -172,9 +172,9 @@ def test_a_factory_registered_twice_is_one_candidate(store, tmp_path):
 
 
 def test_a_person_confirms_and_rejects_links_and_relinking_keeps_it(store, tmp_path):
-    from graph.model import Source
-    from loaders.linkage import decision_record
-    from queries.links import review
+    from tracegraph.graph.model import Source
+    from tracegraph.linkage import decision_record
+    from tracegraph.queries.links import review
 
     folder = write_all(tmp_path / "in")
     write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], bill_of_lading="", containers=f"{BOX1};{make_container('TGHU000003')}")])
@@ -231,9 +231,9 @@ def test_linkage_of_a_big_load_is_not_left_in_the_log(tmp_path, demo_dir):
     """Every open replays the log, ~10x slower a byte than reading the snapshot. Linkage after a
     load infers about as many links as there are arrivals: it goes into a snapshot (the store
     then opens with no log to replay) rather than the log, and the store reopens with every link."""
-    from graph.memory import FOLD_AT, MemoryStore
-    from loaders.linkage import link
-    from loaders.load import load
+    from tracegraph.graph.memory import FOLD_AT, MemoryStore
+    from tracegraph.linkage import link
+    from tracegraph.loaders.load import load
 
     path = tmp_path / "s"
     with MemoryStore(path) as s:
@@ -251,9 +251,9 @@ def test_links_alike_share_their_attributes_across_a_reopen(tmp_path, demo_dir):
     """Links with the same method, score and evidence hold one attribute dict, and repeated
     evidence texts are one object: memory and open time at 1M. Still shared after a reopen, and a
     relinking that changes some links leaves the others' attributes as they were."""
-    from graph.memory import MemoryStore
-    from loaders.linkage import link
-    from loaders.load import load
+    from tracegraph.graph.memory import MemoryStore
+    from tracegraph.linkage import link
+    from tracegraph.loaders.load import load
 
     def link_attrs(s: MemoryStore) -> list[dict]:
         return [d for _, _, d in s.graph.edges(data=True) if "method" in d]

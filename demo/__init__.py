@@ -31,7 +31,7 @@ from pypinyin import lazy_pinyin
 from stdnum import ean, iso6346
 from stdnum.cn import uscc as uscc_scheme
 
-from graph.ids import mrn_check_digit
+from tracegraph.graph.ids import mrn_check_digit
 
 # (province_zh, province_en, city_zh, city_en, district_zh, district_en, division code, port of loading, CIQ office)
 REGIONS = [
