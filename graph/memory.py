@@ -372,6 +372,8 @@ class MemoryStore:
                 if type(attrs) is Placeholder:
                     attrs = nodes[nid] = dict(attrs)  # about to get fields of its own
                 own = {k: v for k, v in attrs.items() if k[0] != "_"}
+                if rec.merge:
+                    rec = rec.merged_into(own)  # (and logged so: replayed, it writes the same)
                 src = attrs["_src"]
                 if tag not in src:
                     src = tagged(src)

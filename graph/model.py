@@ -147,12 +147,25 @@ class EdgeRef(NamedTuple):
 
 @dataclass(slots=True)
 class Record:
-    """One row of an exchange file, validated: a node's own fields and its stated relationships."""
+    """One row of an exchange file, validated: a node's own fields and its stated relationships.
+
+    A record states the node's fields whole: one it does not give is removed. A ``merge`` record
+    (from a source that gives some fields of a node and not others, such as one of the several
+    export formats of a Safety Gate alert) gives only fields to set: the node's other fields keep
+    their values. Either way, a record that changes the node replaces its stated relationships.
+    """
 
     label: str
     key: str
     props: dict[str, Value]
     edges: tuple[EdgeRef, ...] = field(default=())
+    merge: bool = False
+
+    def merged_into(self, own: Mapping[str, Value]) -> "Record":
+        """This record as a whole one, given the fields the node has now (``own``)."""
+        if not self.merge:
+            return self
+        return Record(self.label, self.key, {**own, **self.props}, self.edges)
 
 
 @dataclass(frozen=True, slots=True)

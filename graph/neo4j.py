@@ -195,6 +195,25 @@ def _with_edges(rec: Record, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+_BOOKKEEPING = ("key", "_h", "_at", "_src")
+
+
+def _resolve_merges(tx: ManagedTransaction, label: str, records: Sequence[Record]) -> Sequence[Record]:
+    """The batch with each ``merge`` record made whole from the fields its node has now (read in
+    this transaction, so a concurrent writer cannot slip between the read and the write)."""
+    keys = [r.key for r in records if r.merge]
+    if not keys:
+        return records
+    held = {r["k"]: r["p"] for r in tx.run(f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}}) RETURN k, properties(n) AS p", keys=keys)}
+    out = []
+    for r in records:
+        if r.merge:
+            own = {k: tuple(v) if isinstance(v, list) else v for k, v in held.get(r.key, {}).items() if k not in _BOOKKEEPING}
+            r = r.merged_into(own)
+        out.append(r)
+    return out
+
+
 def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], tag: str, at: str) -> ApplyResult:
     """Write one batch in one transaction.
 
@@ -204,6 +223,7 @@ def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], 
     unchanged are left alone (a reload writes nothing). Should another writer create one of the
     keys in between, the unique constraint fails the transaction and :func:`_merge_batch` redoes it.
     """
+    records = _resolve_merges(tx, label, records)
     rows = [_row(r) for r in records]
     held = {r["k"]: (r["h"], r["tagged"]) for r in tx.run(STATE_READ[label], keys=[r.key for r in records], tag=tag)}
     fresh, rewrite, retag = [], [], []
@@ -235,6 +255,7 @@ def _write_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], 
 def _merge_batch(tx: ManagedTransaction, label: str, records: Sequence[Record], tag: str, at: str) -> ApplyResult:
     """Write one batch by merging every node and relationship: right whatever other writers do
     meanwhile; the path for records already loaded by another file, and the fallback of :func:`_write_batch`."""
+    records = _resolve_merges(tx, label, records)
     rows = [_row(r) for r in records]
     rec = tx.run(NODE_WRITE[label], rows=rows, tag=tag, at=at).single(strict=True)
     if rec["updated"] and label in DELETE_STATED:

@@ -62,3 +62,33 @@ def test_both_stores_hold_the_same_graph(store_factory, demo_dir):
     e, n = embedded.dump(), neo.dump()
     assert n.nodes == e.nodes
     assert n.edges == e.edges
+
+
+def test_a_merge_record_sets_its_fields_and_keeps_the_others(store, tmp_path):
+    """A ``merge`` record (a source that gives some of a node's fields) sets what it gives and keeps
+    what it does not; a whole record still states the node whole. The same on both stores, and in the
+    embedded store's log (replayed on open)."""
+    from tracegraph.graph.model import Record, Source
+
+    def apply(props: dict, merge: bool, file: str) -> None:
+        store.apply([Record("Finding", "A12/01390/23", props, merge=merge)], Source("eu", file, "2026-01-01T00:00:00+00:00"))
+        store.commit()
+
+    def fields() -> dict:
+        node = store.dump().nodes[("Finding", "A12/01390/23")]
+        return {k: v for k, v in node.items() if k != "_src"}
+
+    apply({"product_name": "Soap bubble toy", "brand": "Grafix"}, True, "export.csv")
+    apply({"product_name": "Soap bubble toy", "gtin": "4006592071514", "batch": "B1"}, True, "alerts.xml")
+    assert fields() == {"product_name": "Soap bubble toy", "brand": "Grafix", "gtin": "4006592071514", "batch": "B1"}
+    apply({"product_name": "Bubble toy"}, True, "later.json")
+    assert fields() == {"product_name": "Bubble toy", "brand": "Grafix", "gtin": "4006592071514", "batch": "B1"}
+    apply({"product_name": "Bubble toy", "brand": "Grafix"}, False, "eu-findings.csv")
+    assert fields() == {"product_name": "Bubble toy", "brand": "Grafix"}
+    if store.kind == "embedded":
+        from tracegraph.graph.memory import MemoryStore
+
+        expected = store.dump()
+        store.close()
+        with MemoryStore(store.location) as again:
+            assert again.dump() == expected
