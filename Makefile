@@ -61,7 +61,7 @@ test-embedded: install
 
 # The GraphQL schema as committed in schema.graphql (a test fails when it is stale).
 schema: install
-	$(BIN)/strawberry export-schema tracegraph.api.app:schema --app-dir $(BIN) > schema.graphql
+	$(BIN)/strawberry export-schema tracegraph.api.schema:schema --app-dir $(BIN) > schema.graphql
 
 neo4j-start:
 	@deploy/neo4j/server.sh start

@@ -15,13 +15,13 @@ from serving import free_port
 
 
 def test_an_operation_past_the_time_limit_is_abandoned_with_an_error(tmp_path, monkeypatch):
-    import tracegraph.queries.schemes
+    import tracegraph.api.analysis
 
     def slow_alignment(store):  # a query that would take far longer than the limit
         time.sleep(3)
         return {}
 
-    monkeypatch.setattr(tracegraph.queries.schemes, "alignment", slow_alignment)
+    monkeypatch.setattr(tracegraph.api.analysis, "alignment", slow_alignment)  # where the API looks it up
     store = MemoryStore(tmp_path / "store")
     token = TokenBook(store).create("Test", "analyst")
     app = create_app(store, str(tmp_path / "audit.jsonl"), Limits(timeout=0.3))

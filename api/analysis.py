@@ -1,0 +1,355 @@
+"""The API's analysis types: what :mod:`tracegraph.queries` answers (trace, exposure, scheme
+alignment, certificate reliability, inspection priorities, repeat offenders, search), as strawberry
+types built from the queries' plain results."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from tracegraph.api.context import ctx
+from tracegraph.api.nodes import Arrival, Exporter, Manufacturer, by_key
+from tracegraph.api.pagination import Connection, paginate
+from tracegraph.api.scalars import Cursor, PageSize
+from tracegraph.queries.nodes import search
+from tracegraph.queries.offenders import offenders
+from tracegraph.queries.priorities import priorities
+from tracegraph.queries.schemes import alignment, reliability
+from tracegraph.queries.trace import exposure, trace
+
+
+# -- trace and exposure ----------------------------------------------------------------------------------------
+@strawberry.type
+class CompanyRef:
+    uscc: str
+    name_zh: str | None
+    name_en: str | None
+
+
+@strawberry.type
+class CertificateSummary:
+    certificate_no: str
+    issuer: str | None
+    issued_on: str | None
+    result: str | None
+
+
+@strawberry.type(description="A factory that may have made the product of a finding.")
+class Candidate:
+    uscc: str
+    confidence: float
+    strength: float
+    name_zh: str | None
+    name_en: str | None
+    evidence: JSON
+    other_findings: list[str]
+    same_as: list[str]
+
+    @strawberry.field
+    async def manufacturer(self, info: Info) -> Manufacturer | None:
+        return await by_key(info, Manufacturer, self.uscc)
+
+
+@strawberry.type(description="Where a finding's product was made: traced, ambiguous, not_traceable or unknown_finding.")
+class Trace:
+    finding_id: str
+    status: str
+    reason: str
+    arrival: str | None
+    shipment: str | None
+    exporter: CompanyRef | None
+    certificates: list[CertificateSummary]
+    _candidates: strawberry.Private[list]
+
+    @strawberry.field
+    def candidates(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Candidate]:
+        return paginate(self._candidates, first, after)
+
+
+async def trace_of(info: Info, finding_id: str) -> Trace:
+    t = await ctx(info).run(trace, finding_id)
+    return Trace(
+        finding_id=t.finding_id, status=t.status, reason=t.reason, arrival=t.arrival, shipment=t.shipment,
+        exporter=CompanyRef(**t.exporter) if t.exporter else None,
+        certificates=[CertificateSummary(**c) for c in t.certificates],
+        _candidates=[Candidate(uscc=c.uscc, confidence=c.confidence, strength=c.strength, name_zh=c.name_zh,
+                               name_en=c.name_en, evidence=c.evidence, other_findings=c.other_findings, same_as=c.same_as)
+                     for c in t.candidates],
+    )
+
+
+@strawberry.type
+class ExposureRow:
+    product: str
+    model: str | None
+    name: str | None
+    shipment: str | None
+    departed_on: str | None
+    arrival: str | None
+    entry_point: str | None
+    arrived_on: str | None
+    importer: str | None
+    importer_name: str | None
+
+
+@strawberry.type(description="A factory forward: its products, their shipments, arrivals and entry points.")
+class Exposure:
+    uscc: str
+    products: list[str]
+    shipments: list[str]
+    arrivals: list[str]
+    entry_points: list[str]
+    _importers: strawberry.Private[list]
+    _rows: strawberry.Private[list]
+
+    @strawberry.field(description="EU roles only.")
+    def importers(self) -> list[str] | None:
+        return self._importers
+
+    @strawberry.field
+    def rows(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ExposureRow]:
+        return paginate(self._rows, first, after)
+
+
+async def exposure_of(info: Info, uscc: str) -> Exposure:
+    e = await ctx(info).run(exposure, uscc.strip().upper())
+    return Exposure(uscc=e["uscc"], products=e["products"], shipments=e["shipments"], arrivals=e["arrivals"],
+                    entry_points=e["entry_points"], _importers=e["importers"], _rows=[ExposureRow(**r) for r in e["rows"]])
+
+
+# -- alignment, reliability, priorities, repeat offenders ------------------------------------------------------
+@strawberry.type(description="Verdicts of one group: CN pass/fail × EU compliant/non-compliant.")
+class VerdictTable:
+    pass_compliant: int
+    pass_non_compliant: int
+    fail_compliant: int
+    fail_non_compliant: int
+    n: int
+    agreement: float | None
+    kappa: float | None
+
+
+@strawberry.type
+class AlignmentGroup:
+    value: str
+    table: VerdictTable
+
+
+@strawberry.enum
+class AlignmentDimension(enum.Enum):
+    CATEGORY = "category"
+    HAZARD = "hazard"
+    STANDARD = "standard"
+    OFFICE = "office"
+    QUARTER = "quarter"
+
+
+@strawberry.type(description="CIQ's and the EU's verdicts on the consignments both checked.")
+class Alignment:
+    overall: VerdictTable
+    _by: strawberry.Private[dict]
+
+    @strawberry.field
+    def groups(self, dimension: AlignmentDimension, first: PageSize | None = None, after: Cursor | None = None) -> Connection[AlignmentGroup]:
+        return paginate([AlignmentGroup(value=v, table=VerdictTable(**t)) for v, t in self._by[dimension.value].items()],
+                        first, after)
+
+
+@strawberry.type(description="Non-compliance among EU-checked consignments, with a Wilson 95 % interval.")
+class Rate:
+    checked: int
+    non_compliant: int
+    rate: float | None
+    low: float | None
+    high: float | None
+
+
+@strawberry.type
+class ReliabilityGroup:
+    value: str
+    certified: Rate
+    uncertified: Rate
+    verdict: str
+
+
+@strawberry.enum
+class ReliabilityDimension(enum.Enum):
+    OFFICE = "office"
+    EXPORTER = "exporter"
+    FACTORY = "factory"
+    CATEGORY = "category"
+
+
+def _reliability_group(value: str, x: dict[str, Any]) -> ReliabilityGroup:
+    return ReliabilityGroup(value=value, certified=Rate(**x["certified"]), uncertified=Rate(**x["uncertified"]),
+                            verdict=x["verdict"])
+
+
+@strawberry.type(description="Are consignments with a passing CIQ certificate non-compliant less often than those without?")
+class Reliability:
+    overall: ReliabilityGroup
+    _by: strawberry.Private[dict]
+
+    @strawberry.field
+    def groups(self, dimension: ReliabilityDimension, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ReliabilityGroup]:
+        return paginate([_reliability_group(v, x) for v, x in self._by[dimension.value].items()], first, after)
+
+
+@strawberry.type(description="An arrival's risk of non-compliance, with the reasons, strongest first.")
+class Priority:
+    mrn: str
+    score: float
+    arrived_on: str
+    reasons: list[str]
+
+    @strawberry.field
+    async def arrival(self, info: Info) -> Arrival | None:
+        return await by_key(info, Arrival, self.mrn)
+
+
+@strawberry.type
+class KeyCount:
+    key: str
+    count: int
+
+
+def _counts(d: dict[str, int]) -> list[KeyCount]:
+    return [KeyCount(key=k, count=n) for k, n in d.items()]
+
+
+@strawberry.type
+class Trend:
+    direction: str
+    first_half: int
+    second_half: int
+    split_on: str
+
+
+@strawberry.type
+class OffenderInvestigations:
+    count: int
+    by_status: list[KeyCount]
+    uninvestigated: list[str]
+    measures: list[str] | None
+    root_causes: list[str] | None
+
+
+@strawberry.type(description="A factory (all its registrations) or an exporter, and the findings traced to it.")
+class Offender:
+    uscc: str
+    registrations: list[str]
+    name_zh: str | None
+    name_en: str | None
+    city: str | None
+    findings: int
+    finding_ids: list[str]
+    by_risk_level: list[KeyCount]
+    hazards: list[KeyCount]
+    categories: list[KeyCount]
+    by_quarter: list[KeyCount]
+    trend: Trend
+    first_found: str | None
+    last_found: str | None
+    possible: int
+    investigations: OffenderInvestigations | None
+    measures_on: str | None
+    after_measures: list[str]
+    shipments: int = strawberry.field(description="CN shipments in the window that carried its goods (or it declared).")
+    rate_per_1000: float = strawberry.field(description="Findings per 1,000 of those shipments, shrunk towards the pooled rate.")
+
+
+def _offender(o: dict[str, Any]) -> Offender:
+    inv = o.get("investigations")
+    return Offender(
+        uscc=o["uscc"], registrations=o.get("registrations", [o["uscc"]]), name_zh=o["name_zh"], name_en=o["name_en"],
+        city=o["city"], findings=o["findings"], finding_ids=o["finding_ids"], by_risk_level=_counts(o["by_risk_level"]),
+        hazards=_counts(o["hazards"]), categories=_counts(o["categories"]), by_quarter=_counts(o["by_quarter"]),
+        trend=Trend(**o["trend"]), first_found=o["first_found"], last_found=o["last_found"], possible=o.get("possible", 0),
+        investigations=OffenderInvestigations(count=inv["count"], by_status=_counts(inv["by_status"]),
+                                              uninvestigated=inv["uninvestigated"], measures=inv["measures"],
+                                              root_causes=inv["root_causes"]) if inv else None,
+        measures_on=o.get("measures_on"), after_measures=o.get("after_measures", []),
+        shipments=o["shipments"], rate_per_1000=o["rate_per_1000"],
+    )
+
+
+@strawberry.enum(description="How repeat offenders are ranked.")
+class OffenderRanking(enum.Enum):
+    FINDINGS = "findings"  # the most findings first
+    RATE = "rate"  # the most findings per shipment first (shrunk): a big company is not a bad one for being big
+
+
+@strawberry.type(description="Factories and exporters ranked by the EU findings of a window traced to them.")
+class RepeatOffenders:
+    rank_by: OffenderRanking
+    since: str | None
+    until: str | None
+    findings: int
+    attributed: int
+    not_attributed: list[KeyCount]
+    _factories: strawberry.Private[list]
+    _exporters: strawberry.Private[list]
+
+    @strawberry.field
+    def factories(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Offender]:
+        return paginate(self._factories, first, after)
+
+    @strawberry.field
+    def exporters(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Offender]:
+        return paginate(self._exporters, first, after)
+
+
+@strawberry.type(description="A manufacturer or exporter whose name matched.")
+class SearchHit:
+    kind: str
+    uscc: str
+    name_zh: str | None
+    name_en: str | None
+
+    @strawberry.field
+    async def manufacturer(self, info: Info) -> Manufacturer | None:
+        return await by_key(info, Manufacturer, self.uscc) if self.kind == "Manufacturer" else None
+
+    @strawberry.field
+    async def exporter(self, info: Info) -> Exporter | None:
+        return await by_key(info, Exporter, self.uscc) if self.kind == "Exporter" else None
+
+
+# -- the answers of the root fields, built from the queries' results -----------------------------------------
+async def alignment_of(info: Info) -> Alignment:
+    a = await ctx(info).run(alignment)
+    return Alignment(overall=VerdictTable(**a["overall"]), _by=a["by"])
+
+
+async def reliability_of(info: Info) -> Reliability:
+    r = await ctx(info).run(reliability)
+    return Reliability(overall=_reliability_group("overall", r["overall"]), _by=r["by"])
+
+
+async def priorities_of(info: Info, entry_point: str, since: str, until: str) -> list[Priority]:
+    ranked = await ctx(info).run(priorities, entry_point, since, until)
+    return [Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"]) for r in ranked]
+
+
+async def offenders_of(info: Info, since: str | None, until: str | None, rank_by: OffenderRanking) -> RepeatOffenders:
+    o = await ctx(info).run(offenders, since, until, None, rank_by.value)
+    return RepeatOffenders(rank_by=rank_by, since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
+                           not_attributed=_counts(o["not_attributed"]),
+                           _factories=[_offender(f) for f in o["factories"]],
+                           _exporters=[_offender(x) for x in o["exporters"]])
+
+
+async def search_of(info: Info, text: str) -> list[SearchHit]:
+    if len(text.strip()) < 2:
+        return []  # too short to mean anything
+    hits = await ctx(info).run(search, text)
+    return [SearchHit(kind=h["label"], uscc=h["key"], name_zh=h["name_zh"], name_en=h["name_en"]) for h in hits]
+
+
+ANALYSIS_TYPES = (CompanyRef, CertificateSummary, Candidate, Trace, ExposureRow, Exposure, VerdictTable, AlignmentGroup,
+                  Alignment, Rate, ReliabilityGroup, Reliability, Priority, KeyCount, Trend, OffenderInvestigations, Offender,
+                  RepeatOffenders, SearchHit)

@@ -1,0 +1,75 @@
+"""What every resolver is given: the store behind the schema (:class:`Backend`), who is asking,
+and the DataLoaders that batch its reads (:class:`Context`).
+
+Store calls run on the backend's threads, so the event loop keeps serving while a long analysis
+runs. Relationships are read through DataLoaders: a page of 100 findings asking for their arrivals
+costs one store call, not 100.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from tracegraph.api.auth import Principal
+from tracegraph.graph.store import Store
+from tracegraph.queries import nodes as q
+
+
+class Backend:
+    """The store and the threads its calls run on: one for the embedded store (which keeps reads
+    and writes in order), several for Neo4j (whose driver is thread-safe)."""
+
+    def __init__(self, store: Store, workers: int = 8, on_call: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.executor = ThreadPoolExecutor(1 if store.kind == "embedded" else workers, thread_name_prefix="store")
+        self.on_call = on_call
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(store, *args)`` on a store thread."""
+        if self.on_call:
+            self.on_call()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, self.store, *args)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+
+@dataclass
+class Context:
+    principal: Principal
+    backend: Backend
+    operation: dict[str, Any] = field(default_factory=dict)  # filled for the audit log
+    _loaders: dict[tuple, DataLoader] = field(default_factory=dict)
+
+    def node_loader(self, label: str) -> DataLoader:
+        """Nodes of ``label`` by key (their properties, or None)."""
+        key = ("node", label)
+        if key not in self._loaders:
+            async def load(keys: list[str]) -> list[dict[str, Any] | None]:
+                found = await self.backend.run(q.nodes, label, list(keys))
+                return [found.get(k) for k in keys]
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
+    def rel_loader(self, label: str, rel_type: str, direction: str) -> DataLoader:
+        """The neighbours of nodes of ``label`` by key, along ``rel_type`` in ``direction``."""
+        key = ("rel", label, rel_type, direction)
+        if key not in self._loaders:
+            async def load(keys: list[str]) -> list[list[dict[str, Any]]]:
+                found = await self.backend.run(q.neighbours, label, rel_type, direction, list(keys))
+                return [found[k] for k in keys]
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self.backend.run(fn, *args)
+
+
+def ctx(info: Info) -> Context:
+    return info.context  # type: ignore[no-any-return]
