@@ -138,6 +138,8 @@ def page(store: Store, label: str, offset: int, limit: int, prop: str | None = N
     """``(total, keys)``: the keys of ``label`` in key order (only those whose ``prop`` lies in
     ``low``–``high`` when given), ``limit`` of them from ``offset``."""
     _check(label, prop=prop)
+    if offset < 0 or limit < 0:
+        raise ValueError(f"a page starts at an offset of 0 or more and holds 0 or more items, not {offset}, {limit}")
     return store.run(PAGE, label, offset, limit, prop, low or "", high)
 
 
