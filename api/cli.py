@@ -230,7 +230,7 @@ def _decision_command(name: str, decision: str, doc: str) -> None:
         _decide(ctx, rel_type, start, end, decision, by)
 
 
-_decision_command("confirm", "confirmed", "Confirm a link (TYPE START END keys, e.g. SAME_CONSIGNMENT MRN DECLARATION_NO).")
+_decision_command("confirm", "confirmed", "Confirm a link; TYPE START END name it by keys: SAME_CONSIGNMENT MRN DECLARATION_NO, say.")
 _decision_command("reject", "rejected", "Reject a link: linkage will not infer it again.")
 
 
