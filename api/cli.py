@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click
@@ -23,8 +24,10 @@ class _Context:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def open(self, readonly: bool = False) -> Store:
-        return open_store(self.settings.store, neo4j=self.settings.neo4j, readonly=readonly)
+    def open(self, readonly: bool = False, create: bool = False, shared: bool = False) -> Store:
+        """The store of ``--store``; only commands that write may ``create`` it (a wrong path is an
+        error, not a new empty store)."""
+        return open_store(self.settings.store, neo4j=self.settings.neo4j, readonly=readonly, create=create, shared=shared)
 
     def read(self, query: Callable[[Store], T]) -> T:
         """Run ``query`` on the store opened for reading; a store error ends the command with its message."""
@@ -120,6 +123,20 @@ def _finish(report: LoadReport, report_path: str | None, allow_partial: bool, va
         sys.exit(1)
 
 
+@main.command("init")
+@pass_ctx
+def init_cmd(ctx: _Context) -> None:
+    """Make an empty store at --store (load and token create make one too; nothing else does)."""
+    try:
+        store = ctx.open(create=True)
+        stats = store.stats()
+        store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{store.kind} store {store.location}: {stats.node_total} nodes")
+
+
 @main.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row (file, line, field, reason) to this CSV file.")
@@ -134,7 +151,7 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     changes nothing. The exit status is 1 when a row was rejected, unless --allow-partial.
     """
     try:
-        store = ctx.open()
+        store = ctx.open(create=True)
         try:
             report = _run_load(store, paths, quiet)
             if not no_link and report.landed:
@@ -475,7 +492,7 @@ def serve_cmd(ctx: _Context, host: str, port: int, audit_log: str | None, timeou
     from tracegraph.api.app import Limits, create_app
 
     try:
-        store = ctx.open()
+        store = ctx.open(shared=True)
     except TracegraphError as exc:
         _fail(str(exc))
         return
@@ -489,12 +506,17 @@ def serve_cmd(ctx: _Context, host: str, port: int, audit_log: str | None, timeou
         store.close()
 
 
-def _tokens(ctx: _Context) -> Any:
+def _tokens(ctx: _Context, create: bool = False) -> Any:
+    """The token book of the store (an embedded store's without opening its graph: a token command
+    stays fast on a large store, and works while it is served). Only ``create`` makes the store."""
     from tracegraph.api.auth import TokenBook
+    from tracegraph.graph.memory import exists
     from tracegraph.graph.store import is_neo4j
 
     if is_neo4j(ctx.settings.store):
-        return TokenBook(store=ctx.open())
+        return TokenBook(store=ctx.open(create=create))
+    if create or not exists(Path(ctx.settings.store)):
+        ctx.open(readonly=True, create=create).close()  # StoreNotFound, unless it may create it
     return TokenBook(folder=ctx.settings.store)
 
 
@@ -510,7 +532,7 @@ def token_group() -> None:
 def token_create(ctx: _Context, org: str, role: str) -> None:
     """Issue a token; it is printed once, on the last line, and only its hash is kept."""
     try:
-        token = _tokens(ctx).create(org, role)
+        token = _tokens(ctx, create=True).create(org, role)
     except (ValueError, TracegraphError) as exc:
         _fail(str(exc))
         return
@@ -525,7 +547,12 @@ def token_list(ctx: _Context, as_json: bool) -> None:
     """List tokens (id, organisation, role, created, revoked); never the secrets."""
     from dataclasses import asdict
 
-    for t in _tokens(ctx).list():
+    try:
+        tokens = _tokens(ctx).list()
+    except TracegraphError as exc:
+        _fail(str(exc))
+        return
+    for t in tokens:
         if as_json:
             click.echo(json.dumps({k: v for k, v in asdict(t).items() if k != "digest"}, ensure_ascii=False))
         else:
@@ -540,6 +567,11 @@ def token_revoke(ctx: _Context, token_id: str) -> None:
     """Revoke a token by its id (the part after tg_); a served API refuses it within a second."""
     if token_id.startswith("tg_"):
         token_id = token_id.split("_")[1]
-    if not _tokens(ctx).revoke(token_id):
+    try:
+        revoked = _tokens(ctx).revoke(token_id)
+    except TracegraphError as exc:
+        _fail(str(exc))
+        return
+    if not revoked:
         _fail(f"no token {token_id}")
     click.echo(f"revoked {token_id}")

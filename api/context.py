@@ -31,10 +31,14 @@ class Backend:
         self.on_call = on_call
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(store, *args)`` on a store thread."""
+        """``fn(store, *args)`` on a store thread, on the data as last committed by any process."""
         if self.on_call:
             self.on_call()
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, self.store, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn, args)
+
+    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        self.store.refresh()  # (a served embedded store: what a `tracegraph load` beside it committed)
+        return fn(self.store, *args)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

@@ -21,3 +21,7 @@ class StoreLocked(StoreError):
 
 class StoreUnavailable(StoreError):
     """A Neo4j server cannot be reached, refuses the credentials, or timed out."""
+
+
+class StoreNotFound(StoreError):
+    """A location that holds no tracegraph store (a wrong folder or URI, a database never loaded)."""

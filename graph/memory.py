@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import json
 import os
+import threading
+import time
 from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import networkx as nx
 
 from tracegraph.graph import snapshot, wal
 from tracegraph.graph.adjacency import EMPTY, GRAPH_VIEWS, Placeholder, new_graph
-from tracegraph.graph.errors import StoreError, StoreLocked
+from tracegraph.graph.errors import StoreError, StoreLocked, StoreNotFound
 from tracegraph.graph.model import (
     INFERRED,
     STATED,
@@ -46,6 +51,8 @@ T = TypeVar("T")
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
+MARKER = "tracegraph-store.json"  # written when a store is made: a folder without it (or a graph) holds none
+REFRESH_EVERY = 0.1  # seconds: how often a shared store looks for what others committed
 # A checkpoint folds the log into a new snapshot once the log is this share of the snapshot. Every
 # open replays the log record by record, ~10x slower a byte than reading the snapshot (a log of
 # 190 MB beside a 1M-shipment snapshot of 896 MB: opens of 29-30 s instead of ~10 s); at a 32nd an
@@ -63,6 +70,54 @@ def _decode(t: tuple) -> Record:
     return Record(t[0], t[1], t[2], tuple(EdgeRef(*e) for e in t[3]))
 
 
+def exists(path: Path) -> bool:
+    """Whether ``path`` holds an embedded store (made by any version of tracegraph)."""
+    return any((path / name).exists() for name in (MARKER, SNAPSHOT, WAL))
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which file ``path`` is now (a new snapshot is renamed into place: a new inode)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class _Reload(threading.Thread):
+    """A shared store's new snapshot, read beside the graph it replaces."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name=f"reload {path}", daemon=True)
+        self.path = path
+        self.store: MemoryStore | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.store = MemoryStore(self.path, readonly=True, create=False)
+        except BaseException as exc:  # noqa: BLE001 - raised where it is taken
+            self.error = exc
+
+    def take(self) -> "MemoryStore":
+        if self.error is not None:
+            raise self.error
+        assert self.store is not None
+        return self.store
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -74,27 +129,52 @@ def _fsync_dir(path: Path) -> None:
 class MemoryStore:
     """The embedded store. Open it with :func:`tracegraph.graph.store.open_store` or directly.
 
+    One process writes at a time (a lock file); how long a store holds the lock is its mode:
+
+    * exclusive (the default): for as long as it is open (a command, a test);
+    * ``shared``: only while it writes (:meth:`writing`), so that other processes can write in
+      between (a served store, while ``tracegraph load`` adds the day's files). It takes in what
+      they committed (:meth:`refresh`): the log's new records at once, a new snapshot read in the
+      background and swapped in when read, so queries answer from the data before it meanwhile;
+    * ``readonly``: never (a command that only reads; it sees what was committed when it opened).
+
     Parameters
     ----------
     path:
-        The store's directory; created when missing.
-    readonly:
-        Open without taking the write lock (a server reading while a load runs elsewhere).
+        The store's directory.
+    readonly, shared:
+        The mode, as above.
+    create:
+        Make a new, empty store when ``path`` holds none; otherwise that is an error
+        (:class:`~tracegraph.graph.errors.StoreNotFound`) and nothing is created.
     """
 
     kind = "embedded"
 
-    def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False, *, shared: bool = False,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         self.readonly = readonly
+        self.shared = shared and not readonly
         self._lock_fd: int | None = None
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from None
-        if not readonly:
+        self._held = False  # whether this process holds the write lock now
+        if not exists(self.path):
+            if not create:
+                raise StoreNotFound(
+                    f"no tracegraph store at {self.path}: check --store (or TRACEGRAPH_STORE), or create one "
+                    "with `tracegraph load FILES…` or `tracegraph init`")
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                (self.path / MARKER).write_text(json.dumps({"store": "tracegraph", "created": _now()}) + "\n")
+            except OSError as exc:
+                raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
+        if not readonly and not self.shared:
             self._take_lock()
+        self._snapshot_seen: tuple[int, int, int] | None = None  # the snapshot read: (inode, mtime, size)
+        self._wal_read = 0  # bytes of the log taken in
+        self._checked = 0.0  # when refresh last looked at the files
+        self._reload: _Reload | None = None  # a new snapshot being read in the background (shared)
         self._src_pool: dict[frozenset[str], frozenset[str]] = {}
         self._edge_pool: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
         self._placeholders: dict[tuple[frozenset[str], str], Placeholder] = {}
@@ -127,21 +207,104 @@ class MemoryStore:
         self._committed_nodes = self.graph.number_of_nodes()
 
     # -- durability ---------------------------------------------------------------------------------
-    def _take_lock(self) -> None:
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    def _take_lock(self, wait: float = 0.0) -> None:
+        """Take the write lock, waiting up to ``wait`` seconds for another process to let it go."""
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._held = True
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    if not self.shared:
+                        os.close(self._lock_fd)
+                        self._lock_fd = None
+                    raise StoreLocked(
+                        f"the store {self.path} is being written by another process (a load?); "
+                        "try again when it has finished") from None
+                time.sleep(0.02)
+
+    def _release_lock(self) -> None:
+        if self._held and self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._held = False
+
+    @contextmanager
+    def writing(self, wait: float = 2.0) -> Iterator[None]:
+        """A write: what is applied inside it is committed by its end. A shared store takes the
+        write lock for it (waiting up to ``wait`` seconds, then StoreLocked) and first takes in what
+        other processes committed; an exclusive store holds the lock already."""
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
+        if not self.shared or self._held:
+            yield
+            return
+        self._take_lock(wait)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreLocked(
-                f"the store {self.path} is being written by another process; wait for it to finish"
-            ) from None
-        self._lock_fd = fd
+            self.refresh(wait=True)
+            yield
+            self.commit()
+        finally:
+            self._release_lock()
+
+    def refresh(self, wait: bool = False) -> bool:
+        """Take in what other processes committed since this store looked; return whether it did.
+
+        The log's new records are applied at once. A new snapshot (a checkpoint, or a large load)
+        is read in a thread of its own and swapped in by a later call (``wait``: by this one), so
+        that the graph answers from the data before it meanwhile. Only a shared store has anything
+        to take in: an exclusive one is the only writer, a read-only one sees what it opened."""
+        if not self.shared:
+            return False
+        if not wait and time.monotonic() - self._checked < REFRESH_EVERY:
+            return False
+        self._checked = time.monotonic()
+        if self._reload is not None:
+            if wait:
+                self._reload.join()
+            if not self._reload.is_alive():
+                fresh, self._reload = self._reload.take(), None
+                self._adopt(fresh)
+                return True
+            return False
+        if _identity(self.path / SNAPSHOT) != self._snapshot_seen:
+            self._reload = _Reload(self.path)
+            return self.refresh(wait) if wait else False
+        size = _size(self.path / WAL)
+        if size <= self._wal_read:
+            return False
+        with open(self.path / WAL, "rb") as f:
+            f.seek(self._wal_read)
+            data = f.read(size - self._wal_read)
+        if _identity(self.path / SNAPSHOT) != self._snapshot_seen:
+            return self.refresh(wait)  # a checkpoint between the two looks: the bytes read may be another log's
+        before = self.seq
+        self._wal_read += self._replay(data)
+        if self.seq != before:
+            self._forget()
+            self._committed_nodes = self.graph.number_of_nodes()
+            gc.freeze()
+        return self.seq != before
+
+    def _adopt(self, fresh: "MemoryStore") -> None:
+        """Take the graph of ``fresh`` (the same store, just read) as this store's."""
+        for view in GRAPH_VIEWS:  # (they refer back to the graph: a cycle the frozen collector never frees)
+            self.graph.__dict__.pop(view, None)
+        self.graph, self.seq = fresh.graph, fresh.seq
+        self._src_pool, self._edge_pool, self._placeholders = fresh._src_pool, fresh._edge_pool, fresh._placeholders
+        self._ids, self._ids_complete, self._ids_rows = fresh._ids, fresh._ids_complete, 0
+        self._snapshot_seen, self._wal_read = fresh._snapshot_seen, fresh._wal_read
+        self._committed_nodes = self.graph.number_of_nodes()
+        self._forget()
 
     def _read(self) -> None:
         snap = self.path / SNAPSHOT
         gc.disable()  # unpickling millions of dicts is several times faster without the collector
         try:
+            self._snapshot_seen = _identity(snap)
             if snap.exists():
                 try:
                     read = snapshot.read(snap)
@@ -178,6 +341,13 @@ class MemoryStore:
         if not path.exists():
             return
         data = path.read_bytes()
+        self._wal_read = good = self._replay(data)
+        if good != len(data) and self._held:
+            wal.truncate(path, good)  # a record torn by a crash: its commit never completed
+
+    def _replay(self, data: bytes) -> int:
+        """Apply the whole log records in ``data`` that are newer than the graph; return how many
+        bytes they take (a torn record at the end is left: a crash, or a commit being written)."""
         good = 0
         for seq, batches, good in wal.records(data):
             if seq > self.seq:
@@ -187,8 +357,7 @@ class MemoryStore:
                     else:  # ("links", type, starts, at): inferred relationships
                         self._set_links(source[1], source[2], [Link(*t) for t in records], source[3])
                 self.seq = seq
-        if good != len(data) and not self.readonly:
-            wal.truncate(path, good)
+        return good
 
     def commit(self) -> None:
         """Make every record applied since the last commit durable.
@@ -197,8 +366,7 @@ class MemoryStore:
         writes a new snapshot instead: cheaper than logging its records, and the records need not
         be kept in memory until then.
         """
-        if self.readonly:
-            raise StoreError(f"the store {self.path} was opened read-only")
+        self._writable()
         if not self._pending and not self._snapshot_due:
             return
         self.seq += 1
@@ -210,6 +378,7 @@ class MemoryStore:
                 for source, records in self._pending
             ]
             wal.append(self.path / WAL, self.seq, batches)
+            self._wal_read = _size(self.path / WAL)  # (this process applied what it logged)
         self._pending = []
         self._pending_rows = 0
         self._snapshot_due = False
@@ -228,21 +397,26 @@ class MemoryStore:
         return True
 
     def _write_snapshot(self) -> None:
-        if self.readonly:
-            raise StoreError(f"the store {self.path} was opened read-only")
+        self._writable()
         tmp = self.path / (SNAPSHOT + ".tmp")
         snapshot.write(tmp, self.seq, self.graph, (self._src_pool, self._edge_pool, self._placeholders))
         os.replace(tmp, self.path / SNAPSHOT)
         _fsync_dir(self.path)
+        self._snapshot_seen = _identity(self.path / SNAPSHOT)
         # The snapshot now holds every logged commit; records in the log carry older sequence
         # numbers and would be skipped anyway, so emptying it is only a matter of space.
         if (self.path / WAL).exists():
             wal.truncate(self.path / WAL, 0)
+        self._wal_read = 0
 
     def close(self) -> None:
+        if self._reload is not None:
+            self._reload.join()
+            self._reload = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        self._held = False
         # networkx keeps views such as ``G.edges`` on the graph, and some refer back to it: a
         # cycle, which the collector never looks at once frozen (see ``apply``). Dropped here, the
         # graph goes with the store; a process that opens stores one after another (a test run, a
@@ -258,10 +432,15 @@ class MemoryStore:
         self.close()
 
     # -- writing ------------------------------------------------------------------------------------
-    def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
-        """Merge validated records into the graph (not yet durable: see :meth:`commit`)."""
+    def _writable(self) -> None:
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
+        if not self._held:
+            raise StoreError(f"the store {self.path} is shared: write inside `with store.writing():`")
+
+    def apply(self, records: Sequence[Record], source: Source) -> ApplyResult:
+        """Merge validated records into the graph (not yet durable: see :meth:`commit`)."""
+        self._writable()
         records = list(records)
         self._forget()
         # Whether the commit will write a snapshot, should this batch change anything: then nothing
@@ -458,8 +637,7 @@ class MemoryStore:
         """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links`` (a link
         whose start is not among them is added to that node's). A link there already as it is stays
         as it was, with its time."""
-        if self.readonly:
-            raise StoreError(f"the store {self.path} was opened read-only")
+        self._writable()
         self._forget()
         changed = self._set_links(rel_type, starts, links, at)
         if not changed:

@@ -18,12 +18,13 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
 from neo4j import exceptions as neo4j_errors
 
-from tracegraph.graph.errors import StoreError, StoreUnavailable
+from tracegraph.graph.errors import StoreError, StoreNotFound, StoreUnavailable
 from tracegraph.graph.model import INFERRED, LABELS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
 from tracegraph.graph.reading import P, Query, R
 
@@ -289,7 +290,10 @@ class Neo4jStore:
         *,
         connection_timeout: float = 10.0,
         retry_time: float = 60.0,
+        create: bool = True,
     ) -> None:
+        """Connect; with ``create``, make the database a tracegraph store (constraints, indexes)
+        when it is not one yet, otherwise a database with no tracegraph data is StoreNotFound."""
         self.uri = uri
         self.location = uri
         self.user = user
@@ -312,7 +316,13 @@ class Neo4jStore:
         except (ValueError, neo4j_errors.ConfigurationError) as exc:
             raise StoreUnavailable(f"{uri} is not a usable Neo4j URI ({exc})") from None
         self._guard(self.driver.verify_connectivity)
-        self._guard(self._ensure_schema)
+        if create:
+            self._guard(self._ensure_schema)
+        elif self.version() is None:
+            self.driver.close()
+            where = f"database {database!r} at {uri}" if database else f"the default database at {uri}"
+            raise StoreNotFound(f"{where} holds no tracegraph data: check --store and --neo4j-database, or create "
+                                "it with `tracegraph load FILES…` or `tracegraph init`")
 
     # -- errors -------------------------------------------------------------------------------------
     def _guard(self, fn: Callable[..., T], *args: Any) -> T:
@@ -350,6 +360,7 @@ class Neo4jStore:
         for label, prop in INDEXES:
             self._run(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{prop}`)")
         self._run("CALL db.awaitIndexes(300)")
+        self._run("MERGE (v:TracegraphState {id: 1}) ON CREATE SET v.version = randomUUID()")
 
     def _run(self, query: str, **params: Any) -> list[Any]:
         records, _, _ = self.driver.execute_query(query, params, database_=self.database)
@@ -469,6 +480,15 @@ class Neo4jStore:
         """Nothing to do: the server keeps its own checkpoints."""
         return False
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Nothing to take: every batch is a transaction of the server's."""
+        yield
+
+    def refresh(self) -> bool:
+        """Nothing to take in: every read asks the server."""
+        return False
+
     def stats(self) -> Stats:
         nodes = {}
         for label in LABELS:
@@ -517,6 +537,7 @@ class Neo4jStore:
                 "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
             ):
                 self._guard(lambda q=statement: session.run(q).consume())
+        self._run("MERGE (v:TracegraphState {id: 1}) SET v.version = randomUUID()")  # an empty store, still a store
 
     def close(self) -> None:
         if self._writer_pool is not None:

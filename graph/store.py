@@ -13,7 +13,7 @@ store it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
+from typing import Callable, ContextManager, Protocol, Sequence, TypeVar, runtime_checkable
 
 from tracegraph.graph.model import ApplyResult, GraphDump, Link, Record, Source, Stats
 from tracegraph.graph.reading import P, Query, R
@@ -42,6 +42,13 @@ class Store(Protocol):
 
         The embedded store keeps a link that is there already as it is (with the time it was
         made) and writes nothing for it; Neo4j's rewrites it. Nothing reads a link's time."""
+
+    def writing(self) -> ContextManager[None]:
+        """``with store.writing():`` around a write (apply, set_links, commit): an embedded store
+        shared with other writers takes the write lock for it; any other store is ready already."""
+
+    def refresh(self) -> bool:
+        """Take in what other processes committed (a served embedded store); return whether it did."""
 
     def commit(self) -> None:
         """Make what was applied durable."""
@@ -79,13 +86,18 @@ def is_neo4j(location: str) -> bool:
     return location.startswith(NEO4J_SCHEMES)
 
 
-def open_store(location: str, *, neo4j: Neo4jAuth | None = None, readonly: bool = False) -> Store:
-    """Open the store at ``location``: a folder for the embedded store, a Bolt URI for Neo4j."""
+def open_store(location: str, *, neo4j: Neo4jAuth | None = None, readonly: bool = False, shared: bool = False,
+               create: bool = False) -> Store:
+    """Open the store at ``location``: a folder for the embedded store, a Bolt URI for Neo4j.
+
+    A location that holds no store is an error (:class:`~tracegraph.graph.errors.StoreNotFound`)
+    unless ``create``. ``readonly`` and ``shared`` choose how an embedded store holds its write
+    lock (see :class:`~tracegraph.graph.memory.MemoryStore`)."""
     if is_neo4j(location):
         from tracegraph.graph.neo4j import Neo4jStore
 
         auth = neo4j or Neo4jAuth()
-        return Neo4jStore(location, auth.user, auth.password, auth.database)
+        return Neo4jStore(location, auth.user, auth.password, auth.database, create=create)
     from tracegraph.graph.memory import MemoryStore
 
-    return MemoryStore(location, readonly=readonly)
+    return MemoryStore(location, readonly=readonly, shared=shared, create=create)

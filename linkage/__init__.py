@@ -53,6 +53,11 @@ def link(store: Store, at: str, since: str | None = None) -> LinkReport:
     that may be them, changed since then, and consignors only for those arrivals (all of them when
     an exporter changed); findings and factories, far fewer, are matched again in full.
     """
+    with store.writing():
+        return _link(store, at, since)
+
+
+def _link(store: Store, at: str, since: str | None) -> LinkReport:
     report = LinkReport()
     decisions = store.run(DECISIONS)
 

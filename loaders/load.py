@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import gc
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Callable, ContextManager, Iterable, Protocol, Sequence
 
 from tracegraph.graph.model import ApplyResult, Record, Source, hashed_dict
 from tracegraph.loaders import csv_format, jsonl_format
@@ -28,6 +29,7 @@ _ORDER = {name: i for i, name in enumerate(RECORD_TYPES)}
 
 
 class Applier(Protocol):
+    def writing(self) -> ContextManager[None]: ...
     def apply(self, records: Sequence[Record], source: Source) -> ApplyResult: ...
     def commit(self) -> None: ...
     def checkpoint(self, force: bool = False) -> bool: ...
@@ -134,14 +136,15 @@ def load(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for path, rtype in files:
-            summary = _load_file(store, path, rtype, loaded_at, report.problems, on_progress)
-            report.files.append(summary)
-            if on_file:
-                on_file(summary)
-        if store is not None:
-            store.commit()
-            store.checkpoint()
+        with store.writing() if store is not None else nullcontext():
+            for path, rtype in files:
+                summary = _load_file(store, path, rtype, loaded_at, report.problems, on_progress)
+                report.files.append(summary)
+                if on_file:
+                    on_file(summary)
+            if store is not None:
+                store.commit()
+                store.checkpoint()
     finally:
         if collecting:
             gc.enable()

@@ -64,9 +64,10 @@ def submit(store: Store, record_type: str, items: Sequence[Mapping[str, Any]], s
                 keep.append(r)
         records = keep
     if records:
-        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-        store.apply(records, Source(RECORD_TYPES[record_type].side, f"api:{sender}", at))
-        store.commit()
-        link(store, at, since=at)
-        store.checkpoint()  # compacts only when the log has grown large
+        with store.writing():
+            at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+            store.apply(records, Source(RECORD_TYPES[record_type].side, f"api:{sender}", at))
+            store.commit()
+            link(store, at, since=at)
+            store.checkpoint()  # compacts only when the log has grown large
     return outcomes
