@@ -93,8 +93,8 @@ def discover(paths: Iterable[str], fmt: str | None = None) -> tuple[list[tuple[s
     """Return the files under ``paths`` (files or folders) to load, each with how it is read, and the files skipped.
 
     An exchange file is known by its name, a Safety Gate export by its content; with ``fmt``
-    (``safety-gate``) every file named, and every ``.csv``, ``.json`` or ``.xml`` file of a folder,
-    is read as that format. A file named on the command line that is neither is an error; one
+    (``safety-gate``) every file named, and every ``.csv``, ``.json`` or ``.xml`` file of a folder
+    (and any other it recognises), is read as that format. A file named on the command line that is neither is an error; one
     found in a folder is skipped and listed.
     """
     if fmt is not None and fmt not in FORMATS:
@@ -126,7 +126,7 @@ def discover(paths: Iterable[str], fmt: str | None = None) -> tuple[list[tuple[s
 def _kind(path: Path, fmt: str | None, named: bool) -> Kind | None:
     """How ``path`` is read: by ``fmt``, by its name, or by its content; ``None`` when it is no file to load."""
     if fmt == safety_gate.FORMAT:
-        if named or path.suffix.lower() in SAFETY_GATE_SUFFIXES:
+        if named or path.suffix.lower() in SAFETY_GATE_SUFFIXES or safety_gate.sniff(path):
             return safety_gate.Export(safety_gate.detect(path))
         return None
     rtype = record_type_for(path.name)

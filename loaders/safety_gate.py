@@ -232,6 +232,10 @@ _WS = re.compile(r"[ \t\n\r]*")
 _RECORD_LISTS = ("records", "results")
 
 
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_constant=reject_constant, parse_float=finite_float)
+
+
 def _skip(text: str, i: int) -> int:
     """The index of the first character at or after ``i`` that is not JSON whitespace."""
     return _WS.match(text, i).end()  # type: ignore[union-attr]  # (``*`` always matches)
