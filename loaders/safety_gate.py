@@ -311,13 +311,15 @@ def read_json(raw: BinaryIO) -> Iterator[RawAlert]:
 
 
 def read_xml(raw: BinaryIO) -> Iterator[RawAlert]:
-    """Yield the alerts of a search XML export, read by expat with document types refused."""
+    """Yield the alerts of a search XML export, read by expat with document types refused; each
+    element's text is all the text inside it, and an element repeated is one value of several."""
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     done: list[RawAlert] = []
     texts: list[list[str]] = []  # the text of each open element inside a notification
-    values: dict[str, list[str]] = {}  # the texts of each element name inside the notification
+    values: dict[str, list[str]] = {}  # the texts of each element name (in lower case) inside the notification
+    written: dict[str, str] = {}  # each name as the file writes it, for the report
     depth = 0
     start_line = 0
 
@@ -335,6 +337,7 @@ def read_xml(raw: BinaryIO) -> Iterator[RawAlert]:
         elif depth == 2:
             start_line = parser.CurrentLineNumber
             values.clear()
+            written.clear()
             texts.append([])
         else:
             texts.append([])
@@ -344,10 +347,14 @@ def read_xml(raw: BinaryIO) -> Iterator[RawAlert]:
         if depth >= 3:
             text = "".join(texts.pop())
             texts[-1].append(text)  # an element's text is all the text inside it
-            values.setdefault(name.rpartition(":")[2].lower(), []).append(text)
+            local = name.rpartition(":")[2]
+            values.setdefault(local.lower(), []).append(text)
+            written[local.lower()] = local
         elif depth == 2:
             texts.pop()
-            done.append(_pick(start_line, values, XML_FIELDS))
+            alert = _pick(start_line, values, XML_FIELDS)
+            alert.names = {canon: written[name] for canon, name in alert.names.items()}
+            done.append(alert)
         depth -= 1
 
     def chars(data: str) -> None:
@@ -360,8 +367,7 @@ def read_xml(raw: BinaryIO) -> Iterator[RawAlert]:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    chunk = raw.read(_HEAD)
-    refuse_utf16(chunk[:2])
+    chunk = raw.read(_HEAD)  # (expat reads UTF-16 by its byte-order mark, as XML may be)
     try:
         while chunk:
             parser.Parse(chunk, False)

@@ -306,11 +306,18 @@ def test_a_hostile_file_is_refused_whole_naming_it_and_the_store_keeps_what_it_h
     assert store.dump() == before
 
 
-def test_a_utf16_export_is_recognised_and_refused_by_content(tmp_path):
+def test_a_utf16_csv_is_recognised_and_refused_by_content_and_a_utf16_xml_is_read(tmp_path):
+    """A spreadsheet's UTF-16 text is no CSV the readers take; XML says its encoding itself."""
     path = tmp_path / "export.csv"
     path.write_bytes(WEBSITE.read_text(encoding="utf-8").encode("utf-16"))
     (problem,) = load(None, [str(path)]).problems
     assert problem.file == "export.csv" and "UTF-16" in problem.reason
+    xml = tmp_path / "export.xml"
+    text = (DATA / "search-export-barcodes-sample.xml").read_text(encoding="utf-8")
+    xml.write_bytes(text.replace("encoding='utf-8'", "encoding='UTF-16'").encode("utf-16"))
+    report = load(None, [str(xml)])
+    assert report.landed == 7 and report.rejected == 0
+    assert ("barcode", 4) in {(p.field, p.line) for p in report.problems}  # the element's name as written, its line
 
 
 def test_records_that_are_no_objects_are_rejected_by_line(store, tmp_path):
