@@ -163,7 +163,7 @@ _FIRST_ELEMENT = re.compile(r"<(?![?!])([^\s/>]+)")
 def _head(path: str | Path) -> str:
     with open(path, "rb") as f:
         head = f.read(_HEAD)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # read far enough to recognise it, and refuse it by its reader
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: decoded to recognise it; its reader reads (XML) or refuses it
         return head.decode("utf-16", errors="replace")
     return head.decode("utf-8-sig", errors="replace")
 
