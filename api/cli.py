@@ -13,7 +13,7 @@ import click
 from tracegraph.api.settings import Settings
 from tracegraph.graph.errors import TracegraphError
 from tracegraph.graph.store import Store, open_store
-from tracegraph.loaders.load import FileSummary, LoadReport, load
+from tracegraph.loaders.load import FORMATS, FileSummary, LoadReport, load
 from tracegraph.loaders.reader import FileProblem
 
 
@@ -69,7 +69,7 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _run_load(store: Store | None, paths: tuple[str, ...], quiet: bool) -> LoadReport:
+def _run_load(store: Store | None, paths: tuple[str, ...], quiet: bool, fmt: str | None = None) -> LoadReport:
     """Load into ``store`` (validate only when it is None), with a progress bar on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -96,7 +96,7 @@ def _run_load(store: Store | None, paths: tuple[str, ...], quiet: bool) -> LoadR
             else:
                 click.echo(_summary_line(s, validate_only))
 
-        return load(store, paths, on_progress=progress, on_file=file_done)
+        return load(store, paths, fmt=fmt, on_progress=progress, on_file=file_done)
 
 
 def _summary_line(s: FileSummary, validate_only: bool) -> str:
@@ -143,8 +143,10 @@ def init_cmd(ctx: _Context) -> None:
 @click.option("--allow-partial", is_flag=True, help="Exit 0 even when some rows were rejected.")
 @click.option("--no-link", is_flag=True, help="Skip record linkage after the load (run `tracegraph link` later).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read every file as this format, whatever its name (Safety Gate exports are also recognised by their content).")
 @pass_ctx
-def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, no_link: bool, quiet: bool) -> None:
+def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, no_link: bool, quiet: bool,
+             fmt: str | None) -> None:
     """Load exchange files (or folders of them) into the store, then link the two sides.
 
     Every row lands or is reported with file, line, field and reason. Loading the same files again
@@ -153,7 +155,7 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     try:
         store = ctx.open(create=True)
         try:
-            report = _run_load(store, paths, quiet)
+            report = _run_load(store, paths, quiet, fmt)
             if not no_link and report.landed:
                 _link(store, quiet, since=report.loaded_at)
         finally:
@@ -431,11 +433,12 @@ def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row to this CSV file.")
 @click.option("-q", "--quiet", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read every file as this format, whatever its name.")
 @pass_ctx
-def validate_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, quiet: bool) -> None:
+def validate_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, quiet: bool, fmt: str | None) -> None:
     """Check exchange files by the loaders' rules without loading them (exit 1 on any rejection)."""
     try:
-        report = _run_load(None, paths, quiet)
+        report = _run_load(None, paths, quiet, fmt)
     except FileProblem as exc:
         _fail(exc.reason)
     _finish(report, report_path, allow_partial=False, validate_only=True)

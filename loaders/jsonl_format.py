@@ -9,11 +9,13 @@ from typing import BinaryIO, Iterator
 from tracegraph.loaders.reader import Row, refuse_utf16
 
 
-def _not_json(name: str) -> float:
+def reject_constant(name: str) -> float:
+    """``parse_constant`` of a JSON reader: NaN and Infinity are no JSON numbers."""
     raise ValueError(f"{name} is no JSON number")
 
 
-def _finite(text: str) -> float:
+def finite_float(text: str) -> float:
+    """``parse_float`` of a JSON reader: a number too large for a float is refused, not made infinite."""
     value = float(text)
     if math.isinf(value):
         raise ValueError(f"{text} is too large for a number")
@@ -36,7 +38,7 @@ def read(f: BinaryIO, fields: tuple[str, ...], required: tuple[str, ...]) -> Ite
             yield Row(number, error=f"is not valid UTF-8 (byte {exc.start + 1} of the line); save the file as UTF-8")
             continue
         try:
-            obj = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+            obj = json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
         except json.JSONDecodeError as exc:
             yield Row(number, error=f"is not valid JSON ({exc.msg} at column {exc.colno})")
             continue

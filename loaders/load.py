@@ -1,6 +1,8 @@
-"""Load exchange files into a store: find them, read them, check every row, and report.
+"""Load exchange files and Safety Gate exports into a store: find them, read them, check every row, and report.
 
-Every row either lands or is reported with file, line, field and reason. A load commits once, at
+Every row either lands or is reported with file, line, field and reason. Exchange files are
+recognised by their names (``cn-shipments.csv``), Safety Gate exports by their content
+(:func:`tracegraph.loaders.safety_gate.sniff`), or every file is read as one format (``fmt``). A load commits once, at
 its end (the Neo4j store also commits every batch on its own); a load cut off midway leaves what
 earlier loads committed and can simply be run again (loads are idempotent).
 """
@@ -14,10 +16,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable, Protocol, Sequence
+from typing import Callable, ContextManager, Iterable, Protocol, Sequence, TypeAlias
 
 from tracegraph.graph.model import ApplyResult, Record, Source, hashed_dict
-from tracegraph.loaders import csv_format, jsonl_format
+from tracegraph.loaders import csv_format, jsonl_format, safety_gate
 from tracegraph.loaders.reader import FileProblem
 from tracegraph.loaders.rules import RECORD_TYPES, RecordType, record_type_for
 
@@ -26,6 +28,11 @@ READERS = {".csv": csv_format.read, ".jsonl": jsonl_format.read, ".ndjson": json
 # Files are taken in this order so that a store reads naturally while a load runs; the graph does
 # not depend on it (a reference to a record not loaded yet is not an error).
 _ORDER = {name: i for i, name in enumerate(RECORD_TYPES)}
+_ORDER[safety_gate.FORMAT] = len(_ORDER)
+FORMATS = (safety_gate.FORMAT,)  # what ``fmt`` can force
+SAFETY_GATE_SUFFIXES = (".csv", ".json", ".xml")
+
+Kind: TypeAlias = RecordType | safety_gate.Export  # how a file found is read
 
 
 class Applier(Protocol):
@@ -84,51 +91,69 @@ def _inert(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def discover(paths: Iterable[str]) -> tuple[list[tuple[str, RecordType]], list[str]]:
-    """Return the exchange files under ``paths`` (files or folders) with their types, and the files skipped.
+def discover(paths: Iterable[str], fmt: str | None = None) -> tuple[list[tuple[str, Kind]], list[str]]:
+    """Return the files under ``paths`` (files or folders) to load, each with how it is read, and the files skipped.
 
-    A file named on the command line that is no exchange file is an error; one found in a
-    folder is skipped and listed.
+    An exchange file is known by its name, a Safety Gate export by its content; with ``fmt``
+    (``safety-gate``) every file named, and every ``.csv``, ``.json`` or ``.xml`` file of a folder
+    (and any other it recognises), is read as that format. A file named on the command line that is neither is an error; one
+    found in a folder is skipped and listed.
     """
-    found: list[tuple[str, RecordType]] = []
+    if fmt is not None and fmt not in FORMATS:
+        raise FileProblem(0, "", f"--format {fmt}: no such format (one of {', '.join(FORMATS)})")
+    found: list[tuple[str, Kind]] = []
     skipped: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file():
-                    rtype = record_type_for(child.name)
-                    if rtype and child.suffix.lower() in READERS:
-                        found.append((str(child), rtype))
-                    else:
+                    kind = _kind(child, fmt, named=False)
+                    if kind is None:
                         skipped.append(str(child))
+                    else:
+                        found.append((str(child), kind))
         elif path.is_file():
-            rtype = record_type_for(path.name)
-            if rtype is None or path.suffix.lower() not in READERS:
-                raise FileProblem(0, "", f"{p}: not an exchange file (names like cn-shipments.csv or eu-findings.jsonl are)")
-            found.append((str(path), rtype))
+            kind = _kind(path, fmt, named=True)
+            if kind is None:
+                raise FileProblem(0, "", f"{p}: not an exchange file (names like cn-shipments.csv or eu-findings.jsonl are) "
+                                         "nor a Safety Gate export (use --format safety-gate to read it as one)")
+            found.append((str(path), kind))
         else:
             raise FileProblem(0, "", f"{p}: no such file or folder")
     found.sort(key=lambda f: (_ORDER[f[1].name], f[0]))
     return found, skipped
 
 
+def _kind(path: Path, fmt: str | None, named: bool) -> Kind | None:
+    """How ``path`` is read: by ``fmt``, by its name, or by its content; ``None`` when it is no file to load."""
+    if fmt == safety_gate.FORMAT:
+        if named or path.suffix.lower() in SAFETY_GATE_SUFFIXES or safety_gate.sniff(path):
+            return safety_gate.Export(safety_gate.detect(path))
+        return None
+    rtype = record_type_for(path.name)
+    if rtype is not None and path.suffix.lower() in READERS:
+        return rtype
+    reader = safety_gate.sniff(path)
+    return safety_gate.Export(reader) if reader else None
 
 
 def load(
     store: Applier | None,
     paths: Iterable[str],
     *,
+    fmt: str | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     on_file: Callable[[FileSummary], None] | None = None,
 ) -> LoadReport:
     """Check every row of the files under ``paths`` and, with a ``store``, land the valid ones.
 
-    ``store=None`` validates without loading. ``on_progress(path, bytes_done, bytes_total)`` is
-    called now and then while a file is read.
+    ``store=None`` validates without loading. ``fmt`` reads every file as that format (see
+    :func:`discover`). ``on_progress(path, bytes_done, bytes_total)`` is called now and then while
+    a file is read.
     """
     report = LoadReport()
-    files, report.skipped = discover(paths)
+    files, report.skipped = discover(paths, fmt)
     loaded_at = report.loaded_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     # Rows and records make no reference cycles, and every record of a batch would otherwise be
     # scanned by the collector two or three times before it lands (the stores freeze what landed):
@@ -137,8 +162,11 @@ def load(
     gc.disable()
     try:
         with store.writing() if store is not None else nullcontext():
-            for path, rtype in files:
-                summary = _load_file(store, path, rtype, loaded_at, report.problems, on_progress)
+            for path, kind in files:
+                if isinstance(kind, RecordType):
+                    summary = _load_file(store, path, kind, loaded_at, report.problems, on_progress)
+                else:
+                    summary = _load_alerts(store, path, kind, loaded_at, report.problems, on_progress)
                 report.files.append(summary)
                 if on_file:
                     on_file(summary)
@@ -214,6 +242,69 @@ def _load_file(
     summary.read = summary.landed + summary.rejected
     flush()
     if on_progress:
+        on_progress(path, total, total)
+    return summary
+
+
+def _load_alerts(
+    store: Applier | None,
+    path: str,
+    export: safety_gate.Export,
+    loaded_at: str,
+    problems: list[Problem],
+    on_progress: Callable[[str, int, int], None] | None,
+) -> FileSummary:
+    """Load one Safety Gate export: every alert becomes a finding (a merge record).
+
+    The whole file is read before anything lands, so a file that turns out unreadable midway (a
+    truncated XML) changes nothing; an alert the file holds twice lands once, both merged. Every
+    alert lands but one without a usable alert number; a value that breaks a rule is kept as text
+    (or left out) with a warning.
+    """
+    name = os.path.basename(path)
+    summary = FileSummary(path, export.name)
+    notes: list[Problem] = []
+    records: dict[str, Record] = {}
+    first_line: dict[str, int] = {}
+    seen = 0
+    try:
+        with open(path, "rb") as raw:
+            for alert in safety_gate.READERS[export.reader](raw):
+                seen += 1
+                if alert.error:
+                    summary.rejected += 1
+                    notes.append(Problem(name, alert.line, "", f"the alert {alert.error}"))
+                    continue
+                record, warnings, error = safety_gate.to_record(alert)
+                notes += [Problem(name, alert.line, w.field, w.reason, "warning") for w in warnings]
+                if record is None:
+                    assert error is not None
+                    summary.rejected += 1
+                    notes.append(Problem(name, alert.line, error.field, error.reason))
+                    continue
+                summary.landed += 1
+                earlier = records.get(record.key)
+                if earlier is None:
+                    records[record.key] = record
+                    first_line[record.key] = alert.line
+                else:
+                    records[record.key] = safety_gate.combine(earlier, record)
+                    notes.append(Problem(name, alert.line, "", f"repeats alert {record.key} of line "
+                                         f"{first_line[record.key]}; both are merged, this later one's fields first", "warning"))
+    except FileProblem as exc:
+        problems.append(Problem(name, exc.line, exc.field, exc.reason))
+        summary.read = summary.rejected = max(seen, 1)  # the file is refused whole: nothing of it lands
+        summary.landed = 0
+        return summary
+    problems += notes
+    summary.read = summary.landed + summary.rejected
+    if store is not None and records:
+        source = Source("eu", name, loaded_at)
+        batch = safety_gate.settle(store, list(records.values()))
+        for i in range(0, len(batch), BATCH):
+            summary.result.add(store.apply(batch[i : i + BATCH], source))
+    if on_progress:
+        total = os.path.getsize(path)
         on_progress(path, total, total)
     return summary
 
