@@ -50,6 +50,7 @@ demo: install
 
 # With NEO4J_URI set, tests use that server; otherwise a throwaway one is started and stopped.
 test: install
+	deploy/browser.sh
 	cd $(VENV) && bin/mypy --config-file $(CURDIR)/pyproject.toml -p tracegraph
 ifdef NEO4J_URI
 	$(BIN)/pytest

@@ -22,15 +22,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Scope
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracegraph.api.auth import MAY_READ_METRICS, AuditLog, TokenBook
 from tracegraph.api.context import Backend
 from tracegraph.api.middleware import (PRINCIPAL, AuditTrail, BearerAuth, BodyLimit, JsonErrors, Metrics, RequestMetrics,
                                        json_error)
 from tracegraph.api.schema import Limits, make_schema
-from tracegraph.api.view import View
+from tracegraph.api.view import STATIC, View
 from tracegraph.graph.store import Store
 
 __all__ = ["create_app", "Limits"]
@@ -44,8 +47,41 @@ def _opens_ide(scope: Scope) -> bool:
 
 
 def _is_open(scope: Scope) -> bool:
-    """Paths that need no token: the health probe and the GraphiQL page (it sends the token itself)."""
-    return scope["path"].rstrip("/") == "/healthz" or _opens_ide(scope)
+    """Paths that need no token: the health probe, the GraphiQL page and the pages' files (they
+    hold no data: the pages send the token with every API call they make)."""
+    path = scope["path"]
+    return path.rstrip("/") == "/healthz" or path.startswith("/static/") or _opens_ide(scope)
+
+
+# What a page of ours may load: its own files and the API, nothing from another host. Styles may
+# be inline: GraphiQL's dialogs set them.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+class PageHeaders:
+    """The CSP and no sniffing on every HTML answer; cached files revalidated (they are not versioned)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def headed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = CSP
+                    headers["Cache-Control"] = "no-store"
+                elif scope["path"].startswith("/static/"):
+                    headers["Cache-Control"] = "no-cache"
+            await send(message)
+
+        await self.app(scope, receive, headed)
 
 
 def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers: int = 8) -> Starlette:
@@ -78,10 +114,13 @@ def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers
 
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint),
-                Route("/graphql", view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])],
+                Route("/graphql", view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+                Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[  # outermost first
             Middleware(RequestMetrics, metrics=metrics),
             Middleware(AuditTrail, log=audit, quiet=_is_open),
+            Middleware(GZipMiddleware, minimum_size=2048),  # GraphiQL's 3.5 MB script is 0.73 MB so
+            Middleware(PageHeaders),
             Middleware(JsonErrors),
             Middleware(BearerAuth, tokens=tokens, is_open=_is_open),
             Middleware(BodyLimit, limit=limits.max_body),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -20,6 +21,9 @@ from tracegraph.api.auth import Principal
 from tracegraph.api.context import Backend, Context
 from tracegraph.api.middleware import OPERATION, PRINCIPAL
 from tracegraph.api.schema import Limits
+
+STATIC = Path(__file__).resolve().parent / "static"
+GRAPHIQL_PAGE = (STATIC / "graphiql.html").read_text(encoding="utf-8")
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -41,7 +45,12 @@ def _operation_of(data: Any) -> dict[str, Any]:
 
 
 class View(GraphQL):
-    """Strawberry's ASGI view with our context and an operation timeout."""
+    """Strawberry's ASGI view with our context, an operation timeout, and GraphiQL served from the
+    package (strawberry's own page loads it from a CDN, which a closed network never reaches)."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return GRAPHIQL_PAGE
 
     def __init__(self, schema: strawberry.Schema, backend: Backend, limits: Limits) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)

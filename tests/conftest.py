@@ -82,3 +82,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     generate(out, shipments=400, seed=11)
     return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    """Debian's headless chromium, walled off from every other host (tests/browser.py)."""
+    from browser import Browser, launch  # noqa: F401
+
+    yield from launch()

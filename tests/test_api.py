@@ -95,9 +95,13 @@ def test_healthz_is_open_and_metrics_are_for_admins(api):
     assert "tracegraph_request_seconds_bucket" in r.text and "tracegraph_errors_total" in r.text
 
 
-def test_graphiql_opens_in_a_browser_without_a_token(api):
+def test_graphiql_opens_in_a_browser_without_a_token_and_names_no_other_host(api):
     r = httpx.get(api.graphql, headers={"accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()
+    assert "://" not in r.text.replace("http://www.w3.org", "")  # every file it loads is ours
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    for src in ("/static/graphiql.js", "/static/vendor/graphiql/graphiql.min.js", "/static/vendor/react/react.production.min.js"):
+        assert src in r.text and httpx.get(api.url + src).status_code == 200
 
 
 # -- roles -----------------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ def test_the_wheel_holds_one_package_and_its_data(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"tracegraph", next(n.split("/")[0] for n in names if ".dist-info/" in n)}
     for part in ("graph/store.py", "loaders/load.py", "linkage/__init__.py", "queries/trace.py", "api/cli.py", "demo/__init__.py",
-                 "py.typed"):
+                 "py.typed", "api/static/graphiql.html", "api/static/graphiql.js", "api/static/vendor/VERSIONS.txt",
+                 "api/static/vendor/graphiql/graphiql.min.js", "api/static/vendor/graphiql/LICENSE",
+                 "api/static/vendor/cytoscape/cytoscape.min.js"):
         assert f"tracegraph/{part}" in names
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "tracegraph = tracegraph.api.cli:main" in entry_points
