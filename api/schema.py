@@ -31,6 +31,7 @@ from tracegraph.api.nodes import (NODE_TYPES, N, Arrival, Certificate, Exporter,
                                   Manufacturer, Office, Product, Shipment, by_key, of)
 from tracegraph.api.pagination import Connection, connection, paginate, window
 from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize
+from tracegraph.graph.errors import TracegraphError
 from tracegraph.graph.model import composite_key
 from tracegraph.queries import nodes as q
 
@@ -167,9 +168,10 @@ log = logging.getLogger("tracegraph.api")
 
 
 def _unexpected(error: GraphQLError) -> bool:
-    """Mask an error the code did not mean to show (a bug's message may leak internals); log it."""
+    """Mask an error the code did not mean to show (a bug's message may leak internals); log it.
+    tracegraph's own errors (a store busy with a load, one that cannot be reached) say what to do."""
     original = error.original_error
-    if original is None or isinstance(original, (ValueError, GraphQLError, StrawberryGraphQLError)):
+    if original is None or isinstance(original, (ValueError, GraphQLError, StrawberryGraphQLError, TracegraphError)):
         return False
     log.error("unexpected error at %s", error.path, exc_info=original)
     return True

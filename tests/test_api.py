@@ -262,11 +262,26 @@ def test_depth_alias_and_token_limits_refuse_a_document(api):
     assert "token" in api.post(api.tokens["analyst"], many).json()["errors"][0]["message"].lower()
 
 
-def test_a_request_body_over_the_limit_gets_413(api):
+def test_a_request_body_over_the_limit_gets_413_sent_whole_or_chunked(api):
     big = {"query": "{ __typename }", "variables": {"pad": "x" * 1_100_000}}
-    r = httpx.post(api.graphql, json=big, headers={"authorization": f"Bearer {api.tokens['analyst']}"})
+    headers = {"authorization": f"Bearer {api.tokens['analyst']}", "content-type": "application/json"}
+    r = httpx.post(api.graphql, json=big, headers=headers)
     assert r.status_code == 413 and "byte limit" in r.json()["errors"][0]["message"]
+    body = json.dumps(big).encode()
+
+    def chunks():  # no Content-Length: Transfer-Encoding chunked, 64 KB at a time
+        for i in range(0, len(body), 65_536):
+            yield body[i:i + 65_536]
+
+    r = httpx.post(api.graphql, content=chunks(), headers=headers)
+    assert r.status_code == 413 and r.headers["content-type"] == "application/json"
+    assert "byte limit" in r.json()["errors"][0]["message"]
+    small = json.dumps({"query": "{ __typename }"}).encode()
+    r = httpx.post(api.graphql, content=iter([small[:5], small[5:]]), headers=headers)  # chunked, under the cap
+    assert r.json() == {"data": {"__typename": "Query"}}
     assert httpx.get(f"{api.url}/healthz").status_code == 200
+    log = api.log.read_text()  # type: ignore[union-attr]
+    assert "Traceback" not in log and "RuntimeError" not in log
 
 
 def test_a_body_too_deep_or_too_large_a_number_for_the_json_parser_gets_400(api):
@@ -275,10 +290,25 @@ def test_a_body_too_deep_or_too_large_a_number_for_the_json_parser_gets_400(api)
     headers = {"authorization": f"Bearer {api.tokens['analyst']}", "content-type": "application/json"}
     deep = '{"query": "{ __typename }", "variables": {"v": ' + "[" * 100_000 + "]" * 100_000 + "}}"
     huge = '{"query": "{ __typename }", "variables": {"v": ' + "9" * 5000 + "}}"
-    for body in (deep, huge):
+    for body in (deep, huge, "{not json", ""):
         r = httpx.post(api.graphql, content=body.encode(), headers=headers)
-        assert r.status_code == 400 and "Unable to parse request body as JSON" in r.text
+        assert r.status_code == 400 and r.headers["content-type"] == "application/json", r.text
+        assert "Unable to parse request body as JSON" in r.json()["errors"][0]["message"]
     assert api.post(api.tokens["analyst"], "{ __typename }").json() == {"data": {"__typename": "Query"}}
+
+
+def test_every_error_answer_is_json_in_the_graphql_over_http_shape(api):
+    """Whoever writes a 4xx (strawberry, starlette, our middleware), the client gets JSON errors."""
+    token = {"authorization": f"Bearer {api.tokens['analyst']}"}
+    answers = [httpx.post(api.graphql, content=b"query=x", headers={**token, "content-type": "text/plain"}),
+               httpx.put(api.graphql, json={"query": "{ __typename }"}, headers=token),
+               httpx.get(f"{api.url}/nowhere", headers=token),
+               httpx.get(api.graphql, params={"query": "mutation { __typename }"}, headers=token),
+               httpx.post(api.graphql, json={"variables": {}}, headers=token)]
+    for r in answers:
+        assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("application/json"), (r.status_code, r.text)
+        message = r.json()["errors"][0]["message"]
+        assert isinstance(message, str) and message
 
 
 def test_every_request_is_audited_with_who_what_and_outcome(api):

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exchange import VALID, write_all, write_csv
 from serving import TRACEGRAPH
 
@@ -117,3 +119,48 @@ def test_links_review_confirm_and_reject(tmp_path):
     r = tg("--store", store, "links", "confirm", "SAME_CONSIGNMENT", mrn, decl, "--by", "analyst 3")
     assert json.loads(tg("--store", store, "trace", "F-NL-1", "--json").stdout)["shipment"] == decl
     assert tg("--store", store, "links", "confirm", "NOPE", "a", "b", "--by", "x").returncode == 2
+
+
+READING = [["stats"], ["trace", "F-NL-1"], ["trace", "--all"], ["offenders"], ["alignment"], ["reliability"],
+           ["exposure", "91440515MA4UXD9A1X"], ["priorities", "--entry-point", "NLRTM", "--since", "2015-01-01",
+                                               "--until", "2015-03-31"], ["links", "review"], ["link"],
+           ["links", "confirm", "SAME_AS", "A", "B", "--by", "me"], ["token", "list"], ["token", "revoke", "abc"]]
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: " ".join(c[:2]))
+def test_a_path_that_holds_no_store_is_an_error_and_makes_none(tmp_path, command):
+    """A wrong --store (or working directory) must not answer "nothing found" from a new empty store."""
+    typo = tmp_path / "typo"
+    for args, cwd in ((["--store", str(typo), *command], None), (command, tmp_path)):
+        r = subprocess.run([TRACEGRAPH, *args], capture_output=True, text=True, cwd=cwd,
+                           env={k: v for k, v in os.environ.items() if k != "TRACEGRAPH_STORE"})
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert "no tracegraph store at" in r.stderr and "Traceback" not in r.stderr
+        assert str(typo) in r.stderr or "tracegraph-data" in r.stderr
+    assert not typo.exists() and not (tmp_path / "tracegraph-data").exists()
+
+
+def test_only_commands_that_write_make_a_store(tmp_path):
+    data = write_all(tmp_path / "in")
+    for command in (["init"], ["token", "create", "--org", "x", "--role", "analyst"], ["load", str(data)]):
+        store = tmp_path / command[0]
+        r = tg("--store", str(store), *command)
+        assert r.returncode == 0, r.stderr
+        assert tg("--store", str(store), "stats").returncode == 0
+    assert "nodes: 0" in tg("--store", str(tmp_path / "init"), "stats").stdout
+
+
+@pytest.mark.neo4j
+def test_a_neo4j_database_with_no_tracegraph_data_is_an_error_until_init(neo4j_server):
+    from neo4j import GraphDatabase
+
+    uri, user, password = neo4j_server
+    with GraphDatabase.driver(uri, auth=(user, password)) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+    env = {"NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    for command in (["stats"], ["offenders"], ["token", "list"]):
+        r = tg("--store", uri, *command, env=env)
+        assert r.returncode == 2 and "holds no tracegraph data" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert tg("--store", uri, "init", env=env).returncode == 0
+    r = tg("--store", uri, "stats", env=env)
+    assert r.returncode == 0 and "nodes: 0" in r.stdout
