@@ -28,6 +28,7 @@ class Border:
 
     def __init__(self, rng: random.Random, s: Settings, end: date) -> None:
         self.rng, self.s, self.end = rng, s, end
+        self.reported_until = end - timedelta(days=s.inspection_lag)
         self.flagged: dict[str, list[int]] = {}  # importer EORI or consignor spelling -> days of findings
         self.serial: dict[str, int] = {}
         self.findings: list[Finding] = []
@@ -64,6 +65,9 @@ class Border:
             p *= s.targeting
         caught: set[int] = set()
         if rng.random() < min(0.9, p):
+            if a.arrived + timedelta(days=2) > self.reported_until:
+                a.late_check = True  # the goods are held, but nothing of it is in this extract
+                return
             caught = self._inspect(a, keys)
         for i, line in enumerate(a.lines):
             if line.bad and i not in caught:
@@ -92,7 +96,7 @@ class Border:
         outcome, result_day = "compliant", day
         while True:
             result_day = day + timedelta(days=rng.randint(14, 42)) if kind == "laboratory" else day
-            if result_day > self.end:
+            if result_day > self.reported_until:
                 break
             detected = [i for i, line in enumerate(a.lines) if self._detects(line, kind, len(a.lines))]
             false_alarm = not detected and rng.random() < s.eu_false_alarm
@@ -121,7 +125,7 @@ class Border:
         if rng.random() >= s.finding_rate:
             return set(detected)
         found = result_day + timedelta(days=rng.randint(0, 5)) if last.kind != "laboratory" else result_day
-        if found > self.end:
+        if found > self.reported_until:
             return set(detected)
         exporter = a.shipments[0].exporter.uscc if a.shipments else None
         if detected:

@@ -50,12 +50,18 @@ def generate(out_dir: str | Path, shipments: int, seed: int, setting: str = "bas
 def main(argv: list[str] | None = None) -> int:
     """Command line: parse the arguments, generate, print a one-line summary per file."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out_dir")
+    ap.add_argument("out_dir", nargs="?")
+    ap.add_argument("--knobs", action="store_true", help="print the knobs and presets as Markdown and exit")
     ap.add_argument("--shipments", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--setting", default="baseline", choices=sorted(settings.PRESETS))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a knob; repeatable")
     args = ap.parse_args(argv)
+    if args.knobs:
+        print(settings.markdown())
+        return 0
+    if not args.out_dir:
+        ap.error("OUT_DIR is required")
     knobs: dict[str, Any] = {}
     for item in args.set:
         key, sep, value = item.partition("=")

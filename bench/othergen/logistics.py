@@ -59,7 +59,8 @@ class ContainerPool:
         busy, free, now = self.busy[pool], self.free[pool], day.toordinal()
         while busy and busy[0][0] <= now:
             free.append(heapq.heappop(busy)[1])
-        if free and (self.count[pool] >= self.caps[pool] or self.rng.random() < 0.7):
+        # a young pool mostly grows; a full one reuses whatever box is back
+        if free and self.rng.random() < self.count[pool] / self.caps[pool]:
             number = free.pop(self.rng.randrange(len(free)))
         else:
             number = self._new(pool, carrier)

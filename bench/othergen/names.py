@@ -69,7 +69,7 @@ class Wording:
 
 
 INDUSTRIES: dict[str, Wording] = {
-    "toys": Wording("玩具", "Toys", ("Toy", "TOYS INDUSTRIAL", "Toys Industry", "Toys Mfg"), "Toys"),
+    "toys": Wording("玩具", "Toys", ("Toy", "Toys Industrial", "Toys Industry", "Toys Mfg"), "Toys"),
     "plastic_toys": Wording("塑胶玩具", "Plastic Toys", ("Plastic Toy", "Plastics Toys", "Plastic & Toys"), "Toys"),
     "plush_toys": Wording("毛绒玩具", "Plush Toys", ("Stuffed Toys", "Plush Toy", "Soft Toys"), "Toys"),
     "wooden_toys": Wording("木制玩具", "Wooden Toys", ("Wooden Toy", "Wood Toys", "Wooden Products"), "Toys"),
@@ -222,14 +222,22 @@ def _romanise(trade: tuple[Syllable, ...], rng: random.Random, cantonese: bool, 
 class NameKnobs(Protocol):
     """The knobs the spellings read (the settings have them all)."""
 
-    old_romanisation: float
-    name_cantonese: float
-    name_pinyin_spaced: float
-    name_industry_variant: float
-    name_suffix_variant: float
-    name_short: float
-    name_city_drop: float
-    name_city_paren: float
+    @property
+    def old_romanisation(self) -> float: ...
+    @property
+    def name_cantonese(self) -> float: ...
+    @property
+    def name_pinyin_spaced(self) -> float: ...
+    @property
+    def name_industry_variant(self) -> float: ...
+    @property
+    def name_suffix_variant(self) -> float: ...
+    @property
+    def name_short(self) -> float: ...
+    @property
+    def name_city_drop(self) -> float: ...
+    @property
+    def name_city_paren(self) -> float: ...
 
 
 def new_trade(rng: random.Random, taken: set[str]) -> tuple[Syllable, ...]:

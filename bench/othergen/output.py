@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import random
 import statistics
 from datetime import date
@@ -134,7 +135,7 @@ def truth(sim: Simulation, setting: str, seed: int, counts: dict[str, int]) -> d
             "consignor_entity": a.consignor_entity,
             "non_compliant": a.non_compliant, "risk": round(a.risk, 5),
             "certified": any(c.result == "pass" for sh in a.shipments for c in sh.certificates),
-            "checked": a.checked, "entry_point": a.entry, "arrived_on": _iso(a.arrived),
+            "checked": a.checked, "checked_after_extract": a.late_check, "entry_point": a.entry, "arrived_on": _iso(a.arrived),
             "factories": sorted({line.product.factory.uscc for line in a.lines if line.product}),
         }
     findings = {f.finding_id: {"factory": f.factory, "arrival": f.arrival, "model": f.model_true,
@@ -149,6 +150,12 @@ def truth(sim: Simulation, setting: str, seed: int, counts: dict[str, int]) -> d
         exporters[e.uscc] = {"bad": bool(rs) and rate >= 2 * mean_risk, "rate": round(rate, 5), "kind": e.kind,
                              "listed": e.listed, "cheap_sourcing": e.cheap, "shipments": len(rs)}
     companies = {u: list(sim.consignors.used.get(u, [])) for u in list(factories) + list(exporters)}
+    holders: dict[str, set[str]] = {}
+    for u, spellings in companies.items():
+        for text in spellings:
+            holders.setdefault(re.sub(r"[^A-Z0-9]", "", text.upper()), set()).add(u)
+    ambiguous = sorted(text for u, spellings in companies.items() for text in spellings
+                       if len(holders[re.sub(r"[^A-Z0-9]", "", text.upper())]) > 1)
     shipments = {sh.declaration_no: {"arrivals": sh.arrival_mrns, "withdrawn": sh.withdrawn,
                                      "eu": sh.importer is not None, "recorded_in_eu": sh.covered,
                                      "exporter_kind": sh.exporter.kind}
@@ -166,7 +173,7 @@ def truth(sim: Simulation, setting: str, seed: int, counts: dict[str, int]) -> d
     }
     return {"generator": "othergen", "setting": setting, "seed": seed, "shipments_requested": sim.n,
             "settings": dataclasses.asdict(sim.s), "stats": stats, "arrivals": arrivals, "findings": findings,
-            "factories": factories, "exporters": exporters, "companies": companies, "shipments": shipments}
+            "factories": factories, "exporters": exporters, "companies": companies, "ambiguous_names": ambiguous, "shipments": shipments}
 
 
 def write_truth(data: dict[str, Any], out: Path) -> None:

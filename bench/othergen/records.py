@@ -96,6 +96,7 @@ class Arrival:
     description: str = ""
     origin: str = "CN"
     checked: bool = False
+    late_check: bool = False  # checked, but after the last reported day
     inspections: list[Inspection] = field(default_factory=list)
 
     @property

@@ -42,8 +42,8 @@ class RiskModel:
              * self.factory_mult(product.factory, day) ** s.factory_effect * math.exp(s.trend * years))
         if importer and importer.qc:
             p *= s.importer_qc_effect
-        return min(p, s.risk_cap)
+        return float(min(p, s.risk_cap))
 
     def unknown_line(self, ptype_key: str, category: str) -> float:
         """Return the probability for goods of a factory nobody knows (an ordinary factory)."""
-        return min(self.s.base_rate * self.category[category] * self.ptype[ptype_key], self.s.risk_cap)
+        return float(min(self.s.base_rate * self.category[category] * self.ptype[ptype_key], self.s.risk_cap))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Callable
 
 
 def _knob(default: Any, doc: str) -> Any:
@@ -98,6 +98,7 @@ class Settings:
     non_eu_share: float = _knob(0.12, "share of CN shipments to countries outside the EU")
     unmatched_arrival_share: float = _knob(0.05, "arrivals of Chinese goods with no CN declaration in the data (via Hong Kong …)")
     entry_points: str = _knob("", "override of the entry points, e.g. 'NLRTM:0.5,DEHAM:0.5' (empty: by importer country)")
+    inspection_lag: int = _knob(30, "days before the extract date from which checks are not yet reported (none in the files)")
     check_rate: float = _knob(0.04, "base share of arrivals checked")
     port_check_spread: float = _knob(1.0, "exponent on the ports' own check-rate factors (0 = all ports alike)")
     targeting: float = _knob(3.0, "factor on the check chance when the importer or consignor spelling had a finding in the last year")
@@ -114,7 +115,7 @@ class Settings:
     finding_rate: float = _knob(0.85, "chance a non-compliant check is written up as a finding")
     market_finding_rate: float = _knob(0.12, "chance an unsafe product that got through is later found on the market")
     foreign_findings_share: float = _knob(0.05, "findings about products of factories the CN data does not know (truth factory null)")
-    investigation_rate: float = _knob(0.6, "share of findings AQSIQ investigates")
+    investigation_rate: float = _knob(0.7, "share of Safety Gate-notified findings AQSIQ investigates (a fifth of that for the rest)")
     investigation_misattribution: float = _knob(0.05, "chance AQSIQ records the exporter instead of the factory")
     finding_gtin_printed: float = _knob(0.7, "chance a finding gives the barcode where the product carries one")
     finding_model_printed: float = _knob(0.75, "chance a finding gives the factory's model number")
@@ -132,7 +133,7 @@ class Settings:
     lcl_share: float = _knob(0.08, "share of shipments that share a container with other shipments (LCL)")
     transhipment: float = _knob(0.1, "share of shipments transhipped or rerouted: later, sometimes at another entry point")
     transit_jitter: float = _knob(3.0, "sigma in days of the transit time around the route's mean")
-    container_pool: float = _knob(0.3, "containers in circulation per shipment (lower: the same box comes back more often)")
+    container_pool: float = _knob(1.0, "containers in circulation per shipment (lower: the same box comes back more often)")
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -180,7 +181,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "messy-logistics": {
         "bl_missing": 0.3, "bl_house": 0.3, "bl_prefix_dropped": 0.15, "container_one_side": 0.15,
         "container_swapped": 0.08, "split_arrivals": 0.12, "consolidation": 0.1, "lcl_share": 0.25,
-        "transhipment": 0.3, "transit_jitter": 6.0, "container_pool": 0.1, "unmatched_arrival_share": 0.12,
+        "transhipment": 0.3, "transit_jitter": 6.0, "container_pool": 0.15, "unmatched_arrival_share": 0.12,
     },
     "hong-kong-traders": {"hk_affiliate": 0.2, "unmatched_arrival_share": 0.12, "agent_share": 0.1},
 }
@@ -191,15 +192,26 @@ def knob_docs() -> list[tuple[str, Any, str]]:
     return [(f.name, f.default, f.metadata["doc"]) for f in fields(Settings)]
 
 
+def markdown() -> str:
+    """Return the knobs (name, default, meaning) and the presets (what each changes) as Markdown."""
+    out = ["| knob | default | meaning |", "| --- | --- | --- |"]
+    out += [f"| `{name}` | `{default!r}` | {doc} |" for name, default, doc in knob_docs()]
+    out += ["", "| preset | changes |", "| --- | --- |"]
+    for preset, changes in PRESETS.items():
+        text = ", ".join(f"`{k}={v!r}`" for k, v in changes.items()) or "nothing: the defaults"
+        out.append(f"| `{preset}` | {text} |")
+    return "\n".join(out)
+
+
 def _parse(name: str, raw: str) -> Any:
-    kinds = {f.name: type(f.default) for f in fields(Settings)}
+    kinds: dict[str, Callable[[str], Any]] = {f.name: type(f.default) for f in fields(Settings)}
     if name not in kinds:
         raise SystemExit(f"unknown knob {name!r}; the knobs are listed in bench/othergen/README.md")
     kind = kinds[name]
     try:
         return kind(raw)
     except ValueError:
-        raise SystemExit(f"knob {name} takes a {kind.__name__}, not {raw!r}") from None
+        raise SystemExit(f"knob {name} takes a {getattr(kind, '__name__', kind)}, not {raw!r}") from None
 
 
 def resolve(setting: str = "baseline", overrides: dict[str, Any] | None = None) -> Settings:

@@ -7,6 +7,7 @@ import itertools
 import math
 import random
 from datetime import date, timedelta
+from typing import Callable
 
 from . import catalogue, codes, logistics, names
 from .border import Border
@@ -31,7 +32,7 @@ class Simulation:
         self.s = s
         self.n = shipments
         self.rng = {k: random.Random(f"{seed}:{k}")
-                    for k in ("world", "trade", "logistics", "ciq", "eu", "names", "feedback")}
+                    for k in ("world", "trade", "risk", "logistics", "ciq", "eu", "names", "feedback")}
         self.world: World = build(self.rng["world"], s, shipments)
         self.start, self.end = self.world.start, self.world.end
         self.risk = RiskModel(s, self.start)
@@ -167,10 +168,12 @@ class Simulation:
                     break
             for p in chosen:
                 prob = self.risk.line(p, importer, day)
-                bad = rng.random() < prob
+                # two draws per line whatever happens, so the risk knobs do not reshuffle the trade
+                bad = self.rng["risk"].random() < prob
+                hazard = draw_hazard(self.rng["risk"], p.ptype)
                 lo, hi = _QUANTITY[p.ptype.category]
                 lines.append(Line(p, p.ptype, rng.randint(lo, hi) // 10 * 10, self._batch(f, day),
-                                  prob, bad, draw_hazard(rng, p.ptype) if bad else None, prob))
+                                  prob, bad, hazard if bad else None, prob))
         return lines
 
     def _batch(self, f: Factory, day: date) -> str:
@@ -181,7 +184,7 @@ class Simulation:
         return (made.strftime("%Y%m%d"), f"B{made:%y%m}{rng.randint(1, 30):02d}",
                 f"LOT{made:%y}{made.isocalendar()[1]:02d}")[f.batch_style]
 
-    def _number(self, make: "function") -> str:  # type: ignore[valid-type]
+    def _number(self, make: Callable[[], str]) -> str:
         while True:
             n = make()
             if n not in self._numbers:
@@ -331,7 +334,7 @@ class Simulation:
         factory = first.factory
         eori = a.importer.eori
         r = rng.random()
-        if e.kind == "trader" and r < s.hk_affiliate or e.kind == "factory" and r < s.hk_affiliate:
+        if e.kind in ("trader", "factory") and r < s.hk_affiliate:
             a.consignor_uscc, a.consignor_entity = e.uscc, "hk_affiliate"
             a.consignor_label = "Manufacturer" if e.kind == "factory" else "Exporter"
             a.consignor_name, a.consignor_address = self.consignors.affiliate(eori, e.uscc, e.name)

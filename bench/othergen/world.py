@@ -153,7 +153,7 @@ def _factories(rng: random.Random, s: Settings, n: int, start: date, end: date, 
     out: list[Factory] = []
     for size in sizes:
         category = _weighted(rng, catalogue.CATEGORY_SHARES)
-        categories = (category,)
+        categories: tuple[str, ...] = (category,)
         if rng.random() < 0.15:
             other = _weighted(rng, catalogue.CATEGORY_SHARES)
             if other != category and other != catalogue.HOBBY:
