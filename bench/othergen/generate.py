@@ -33,8 +33,8 @@ def generate(out_dir: str | Path, shipments: int, seed: int, setting: str = "bas
     setting, a preset name (``settings.PRESETS``); knobs, any settings to override (values or strings).
 
     >>> t = generate("/tmp/othergen-doctest", 300, 7, setting="noisy-names", name_typo=0.3)
-    >>> sorted(t)[:4]
-    ['arrivals', 'companies', 'exporters', 'factories']
+    >>> {"arrivals", "findings", "factories", "exporters", "companies", "settings"} <= set(t)
+    True
     """
     s = settings.resolve(setting, knobs)
     out = Path(out_dir)

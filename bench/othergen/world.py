@@ -220,6 +220,8 @@ _EU_NAMES = ("Happy Home", "Kidsworld", "Euro Bazar", "Tradex", "Playland", "Sun
              "Smart Living", "Top Price", "Dreamtoys", "Hometrend", "Brightline", "Funtastic", "Nordic Kids",
              "Blue Ocean", "Kingdom Toys", "Wonderland", "Silverline", "Go Europe", "Quickstar", "Jolly Bee",
              "Eurotrade", "Pro Light", "Max Home")
+_QUALIFIERS = ("Import", "International", "Europe", "Distribution", "Trading", "Group", "Retail", "Wholesale",
+               "Home", "Nord", "West", "Direct", "Trade", "Company", "Service", "Logistics")
 _SURNAMES = {"DE": ("Müller", "Schmidt", "Becker", "Wagner", "Hoffmann"), "NL": ("de Vries", "Jansen", "Bakker", "Visser"),
              "GB": ("Smith", "Patel", "Johnson", "Khan"), "FR": ("Martin", "Bernard", "Dubois", "Lefèvre"),
              "IT": ("Rossi", "Russo", "Bianchi", "Esposito"), "ES": ("García", "López", "Martínez", "Sánchez"),
@@ -241,8 +243,13 @@ def _importers(rng: random.Random, s: Settings, n: int) -> list[Importer]:
         size = rng.lognormvariate(0, s.volume_skew)
         base = rng.choice(_EU_NAMES) if rng.random() < 0.6 else rng.choice(_SURNAMES[country])
         name = f"{base} {rng.choice(_LEGAL[country])}"
+        tries = 0
         while name in seen:
-            name = f"{base} {rng.choice(('Import', 'International', 'Europe', 'Distribution', 'Trading'))} {rng.choice(_LEGAL[country])}"
+            tries += 1
+            other = rng.choice(_SURNAMES[country])
+            qualifier = rng.choice(_QUALIFIERS + (f"& {other}",) if other != base else _QUALIFIERS)
+            number = f" {rng.randint(2, 99)}" if tries > 20 else ""
+            name = f"{base} {qualifier}{number} {rng.choice(_LEGAL[country])}"
         seen.add(name)
         big = size > 1.5
         routing = ROUTING[country]
