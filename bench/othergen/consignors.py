@@ -31,6 +31,8 @@ class Consignors:
             text = text.upper()
         elif r < s.name_upper + s.name_lower:
             text = text.lower()
+        if len(text) > 35 and rng.random() < s.name_truncate:
+            text = text[:35].rstrip()
         if rng.random() < s.name_typo:
             text = names.typo(text, rng)
             if rng.random() < 0.2:

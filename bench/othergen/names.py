@@ -79,7 +79,7 @@ INDUSTRIES: dict[str, Wording] = {
     "plastics": Wording("塑胶制品", "Plastic Products", ("Plastic Prods", "Plastics", "Plastic Product"), "Plastic"),
     "electrical": Wording("电器", "Electrical Appliances", ("Electric Appliance", "Elec. Appliances",
                                                           "Electrical Appliance", "Electric Appliances"), "Electric"),
-    "electronics": Wording("电子", "Electronics", ("Electronic", "Electronic Co", "Electronics Tech"), "Electronics"),
+    "electronics": Wording("电子", "Electronics", ("Electronic", "Elec.", "Electronics Tech"), "Electronics"),
     "household": Wording("家用电器", "Household Appliances", ("Home Appliances", "Household Electrical Appliances",
                                                             "Household Appliance"), "Appliances"),
     "e_tech": Wording("电子科技", "Electronic Technology", ("Electronics Technology", "Electronic Tech.",
@@ -99,7 +99,7 @@ INDUSTRIES: dict[str, Wording] = {
                                                                       "Arts and Crafts Imp. & Exp."), "Crafts"),
     "commerce": Wording("商贸", "Commerce & Trade", ("Trading", "Commercial", "Commerce and Trade"), "Trading"),
     "service": Wording("外贸综合服务", "Foreign Trade Service", ("Foreign Trade Services", "FT Service",
-                                                            "Foreign Trade Comprehensive Service"), "Service"),
+                                                            "Foreign Trade Comprehensive Service"), "Trade Service"),
 }
 
 FORMS: dict[str, Wording] = {
@@ -172,6 +172,8 @@ class CompanyName:
 
     def spelling(self, rng: random.Random, s: "NameKnobs", use_official: bool) -> str:
         """Return how one EU declarant writes this company's name (before per-declaration noise)."""
+        if use_official and rng.random() < s.name_copy_exact:
+            return self.en
         postal = rng.random() < s.old_romanisation
         if use_official:
             trade = self._trade_official()
@@ -222,6 +224,8 @@ def _romanise(trade: tuple[Syllable, ...], rng: random.Random, cantonese: bool, 
 class NameKnobs(Protocol):
     """The knobs the spellings read (the settings have them all)."""
 
+    @property
+    def name_copy_exact(self) -> float: ...
     @property
     def old_romanisation(self) -> float: ...
     @property

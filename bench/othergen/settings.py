@@ -34,13 +34,15 @@ class Settings:
     exporter_name_en_share: float = _knob(0.85, "share of trading companies with an English name in the CN data")
     trade_name_en_share: float = _knob(0.12, "share of companies whose English name translates the trade name (金星 → Golden Star)")
     name_use_cn_english: float = _knob(0.55, "chance the EU spelling starts from the CN name_en, where one exists")
+    name_copy_exact: float = _knob(0.5, "chance a declarant starting from the CN name_en copies it word for word (case aside)")
     name_pinyin_spaced: float = _knob(0.3, "chance a romanised trade name is written syllable by syllable (Hua Mei, not Huamei)")
     name_cantonese: float = _knob(0.35, "chance a Pearl River Delta company is romanised in Cantonese (Wing Hong, not Yonghong)")
-    name_short: float = _knob(0.12, "chance of a short trade form: trade name and trade only (Tong Ye Toys)")
-    name_city_paren: float = _knob(0.12, "chance the city moves into parentheses at the end (XINGDA TOYS FTY (SHANTOU))")
-    name_city_drop: float = _knob(0.25, "chance the city (and district) is left out")
-    name_suffix_variant: float = _knob(0.55, "chance the legal suffix is written another way (CO LTD, CO.,LTD, LIMITED …)")
+    name_short: float = _knob(0.1, "chance of a short trade form: trade name and trade only (Tong Ye Toys)")
+    name_city_paren: float = _knob(0.1, "chance the city moves into parentheses at the end (XINGDA TOYS FTY (SHANTOU))")
+    name_city_drop: float = _knob(0.2, "chance the city (and district) is left out")
+    name_suffix_variant: float = _knob(0.5, "chance the legal suffix is written another way (CO LTD, CO.,LTD, LIMITED …)")
     name_industry_variant: float = _knob(0.4, "chance the trade words are abbreviated (IMP & EXP, I/E, FTY, ELEC.)")
+    name_truncate: float = _knob(0.1, "chance the declarant's system cuts the name to its 35-character field")
     name_upper: float = _knob(0.55, "chance the declarant types the name in capitals")
     name_lower: float = _knob(0.02, "chance the declarant types the name in lower case")
     name_spaces: float = _knob(0.05, "chance of doubled, missing or trailing spaces")
@@ -140,12 +142,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "noisy-names": {
         "factory_name_en_share": 0.25, "exporter_name_en_share": 0.6, "name_use_cn_english": 0.25,
+        "name_copy_exact": 0.1, "name_truncate": 0.25,
         "name_pinyin_spaced": 0.45, "name_short": 0.25, "name_city_paren": 0.2, "name_city_drop": 0.35,
         "name_suffix_variant": 0.85, "name_industry_variant": 0.7, "name_spaces": 0.15, "name_typo": 0.25,
         "name_typo_per_declaration": 0.1, "name_sticky": 0.5, "old_romanisation": 0.08, "address_missing": 0.5,
     },
     "clean-names": {
         "factory_name_en_share": 0.9, "exporter_name_en_share": 1.0, "name_use_cn_english": 0.95,
+        "name_copy_exact": 0.9, "name_truncate": 0.0,
         "name_short": 0.0, "name_city_paren": 0.0, "name_city_drop": 0.0, "name_suffix_variant": 0.1,
         "name_industry_variant": 0.05, "name_spaces": 0.0, "name_typo": 0.0, "name_typo_per_declaration": 0.0,
         "old_romanisation": 0.0, "hk_affiliate": 0.0, "consignor_factory_via_trader": 0.0,
