@@ -194,9 +194,10 @@ def _factories(rng: random.Random, s: Settings, n: int, start: date, end: date, 
 
 def _walk(rng: random.Random, quarters: int, drift: float) -> list[float]:
     level, steps = 0.0, []
+    sigma = drift / 2  # four quarterly steps make a yearly sigma of `drift`
     for _ in range(quarters):
         steps.append(level)
-        level += rng.gauss(0, drift / 2)  # four quarterly steps make a yearly sigma of `drift`
+        level += rng.gauss(-sigma**2 / 2, sigma)  # centred so the multiplier's mean stays put
     return steps
 
 
