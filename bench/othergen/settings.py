@@ -178,7 +178,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "ciq_false_alarm": 0.01, "ciq_test_coverage": 0.95, "ciq_class_i_leniency": 0.9, "ciq_rework_effect": 0.1,
     },
     "mostly-uncertified": {"cert_share": 0.15, "cert_trend": -0.02},
-    "low-sampling": {"check_rate": 0.01, "targeting": 1.5, "market_finding_rate": 0.12},
+    "low-sampling": {"check_rate": 0.01, "targeting": 1.5},
     "random-checks": {"targeting": 1.0, "profile_boost": 1.0, "campaign_boost": 1.0, "port_check_spread": 0.0},
     "market-surveillance": {"check_rate": 0.015, "market_finding_rate": 0.25, "finding_gtin_printed": 0.5,
                             "finding_model_printed": 0.55, "importer_article": 0.3},

@@ -114,10 +114,6 @@ class World:
     trades: set[str]  # trade names in use, so invented outsiders do not take one
 
 
-def _weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
-    return names.pick(rng, pairs)
-
-
 def _count(rng: random.Random, expected: float) -> int:
     """Return expected rounded up or down at random, so small fractions still add up."""
     whole = int(expected)
@@ -152,13 +148,13 @@ def _factories(rng: random.Random, s: Settings, n: int, start: date, end: date, 
     rng.shuffle(sizes)
     out: list[Factory] = []
     for size in sizes:
-        category = _weighted(rng, catalogue.CATEGORY_SHARES)
+        category = names.pick(rng, catalogue.CATEGORY_SHARES)
         categories: tuple[str, ...] = (category,)
         if rng.random() < 0.15:
-            other = _weighted(rng, catalogue.CATEGORY_SHARES)
+            other = names.pick(rng, catalogue.CATEGORY_SHARES)
             if other != category and other != catalogue.HOBBY:
                 categories += (other,)
-        place = PLACES[_weighted(rng, FACTORY_PLACES[category])]
+        place = PLACES[names.pick(rng, FACTORY_PLACES[category])]
         small = size < median
         if small:
             form = "factory" if rng.random() < 0.7 else rng.choice(("ltd", "products_factory"))
@@ -240,7 +236,7 @@ _GS1 = {"DE": "40", "NL": "87", "GB": "50", "FR": "30", "IT": "80", "ES": "84", 
 def _importers(rng: random.Random, s: Settings, n: int) -> list[Importer]:
     out, seen = [], set()
     for _ in range(n):
-        country = _weighted(rng, IMPORTER_COUNTRIES)
+        country = names.pick(rng, IMPORTER_COUNTRIES)
         size = rng.lognormvariate(0, s.volume_skew)
         base = rng.choice(_EU_NAMES) if rng.random() < 0.6 else rng.choice(_SURNAMES[country])
         name = f"{base} {rng.choice(_LEGAL[country])}"
@@ -279,19 +275,15 @@ def _exporter_from(rng: random.Random, s: Settings, place: Place, industry: str,
                     listed=True, active=_active(rng, start, end, s.company_turnover if kind == "trader" else 0.0))
 
 
-def _province(place: Place) -> str:
-    return place.province
-
-
 def _link_suppliers(rng: random.Random, s: Settings, trader: Exporter, factories: list[Factory]) -> None:
-    categories = {_weighted(rng, catalogue.CATEGORY_SHARES) for _ in range(rng.choice((1, 1, 2)))}
-    here = _province(trader.name.place)
+    categories = {names.pick(rng, catalogue.CATEGORY_SHARES) for _ in range(rng.choice((1, 1, 2)))}
+    here = trader.name.place.province
     candidates = [f for f in factories if set(f.categories) & categories]
     if not candidates:
         candidates = factories
     weights = []
     for f in candidates:
-        w = f.size ** 0.5 * (3.0 if _province(f.place) == here else 1.0)
+        w = f.size ** 0.5 * (3.0 if f.place.province == here else 1.0)
         if trader.cheap:
             w *= (3.0 if f.bad else 1.0) * (2.0 if f.small else 1.0)
         weights.append(w)
@@ -430,7 +422,7 @@ def build(rng: random.Random, s: Settings, shipments: int) -> World:
     importers = _importers(rng, s, max(10, round(shipments / s.shipments_per_importer)))
     exporters: list[Exporter] = []
     for _ in range(max(6, round(shipments / s.shipments_per_trader))):
-        place = PLACES[_weighted(rng, TRADER_PLACES)]
+        place = PLACES[names.pick(rng, TRADER_PLACES)]
         industry = names.pick(rng, names.TRADER_INDUSTRIES)
         form = names.pick(rng, (("ltd", 0.85), ("group", 0.05), ("stock", 0.1)))
         t = _exporter_from(rng, s, place, industry, form, "trader", start, end, seen, trades,
