@@ -48,12 +48,12 @@ def clean_uscc(value: str) -> str:
     except InvalidChecksum:
         expected = uscc.calc_check_digit(number[:17])
         raise InvalidIdentifier(
-            f"USCC {number} fails the GB 32100 check character (expected {expected})"
+            f"USCC {value!r} fails the GB 32100 check character (expected {expected})"
         ) from None
     except InvalidLength:
-        raise InvalidIdentifier(f"USCC {number!r} must have 18 characters, not {len(number)}") from None
+        raise InvalidIdentifier(f"USCC {value!r} must have 18 characters (spaces and dashes aside), not {len(number)}") from None
     except ValidationError as exc:
-        raise InvalidIdentifier(f"USCC {number!r} is not a valid Unified Social Credit Code ({exc})") from None
+        raise InvalidIdentifier(f"USCC {value!r} is not a valid Unified Social Credit Code ({exc})") from None
 
 
 _CONTAINER = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")  # ASCII digits: \d takes any script's
@@ -73,11 +73,11 @@ def clean_container(value: str) -> str:
     except InvalidChecksum:
         expected = iso6346.calc_check_digit(number[:10])
         raise InvalidIdentifier(
-            f"container {number} fails the ISO 6346 check digit (expected {expected})"
+            f"container {value!r} fails the ISO 6346 check digit (expected {expected})"
         ) from None
     except (InvalidLength, InvalidFormat, InvalidComponent, ValueError):  # stdnum fails on digits of other scripts with a bare ValueError
         raise InvalidIdentifier(
-            f"container {number!r} is not an ISO 6346 number (4 letters ending in U, J or Z, 6 digits, 1 check digit)"
+            f"container {value!r} is not an ISO 6346 number (4 letters ending in U, J or Z, 6 digits, 1 check digit)"
         ) from None
 
 
@@ -86,12 +86,12 @@ def clean_gtin(value: str) -> str:
     """Return a GTIN-8/12/13/14 after checking its GS1 check digit."""
     number = _compact(value)
     if not (number.isascii() and number.isdigit()) or len(number) not in (8, 12, 13, 14):
-        raise InvalidIdentifier(f"GTIN {number!r} must be 8, 12, 13 or 14 digits")
+        raise InvalidIdentifier(f"GTIN {value!r} must be 8, 12, 13 or 14 digits")
     try:
         return ean.validate(number)
     except InvalidChecksum:
         expected = ean.calc_check_digit(number[:-1])
-        raise InvalidIdentifier(f"GTIN {number} fails the GS1 check digit (expected {expected})") from None
+        raise InvalidIdentifier(f"GTIN {value!r} fails the GS1 check digit (expected {expected})") from None
 
 
 _LOCODE = re.compile(r"^([A-Z]{2})([A-Z2-9]{3})$")
@@ -103,9 +103,9 @@ def clean_locode(value: str) -> str:
     code = _compact(value)
     match = _LOCODE.match(code)
     if not match:
-        raise InvalidIdentifier(f"UN/LOCODE {code!r} must be a country code and 3 letters or digits 2-9, like NLRTM")
+        raise InvalidIdentifier(f"UN/LOCODE {value!r} must be a country code and 3 letters or digits 2-9, like NLRTM")
     if match.group(1) not in ISO3166_ALPHA2:
-        raise InvalidIdentifier(f"UN/LOCODE {code} starts with {match.group(1)}, which is no ISO 3166 country")
+        raise InvalidIdentifier(f"UN/LOCODE {value!r} starts with {match.group(1)}, which is no ISO 3166 country")
     return code
 
 
@@ -114,7 +114,7 @@ def clean_country(value: str) -> str:
     """Return an ISO 3166-1 alpha-2 country code."""
     code = value.strip().upper()
     if code not in ISO3166_ALPHA2:
-        raise InvalidIdentifier(f"country {code!r} is not an ISO 3166-1 alpha-2 code (like CN, NL, DE)")
+        raise InvalidIdentifier(f"country {value!r} is not an ISO 3166-1 alpha-2 code (like CN, NL, DE)")
     return code
 
 
@@ -159,13 +159,13 @@ def clean_mrn(value: str) -> str:
     match = match or _MRN.match(mrn)
     if not match:
         raise InvalidIdentifier(
-            f"MRN {mrn!r} must have 18 characters: 2 digits of year, 2 letters of country, 13 letters or digits, 1 check character"
+            f"MRN {value!r} must have 18 characters: 2 digits of year, 2 letters of country, 13 letters or digits, 1 check character"
         )
     if match.group(2) not in ISO3166_ALPHA2:
-        raise InvalidIdentifier(f"MRN {mrn} names country {match.group(2)}, which is no ISO 3166 country")
+        raise InvalidIdentifier(f"MRN {value!r} names country {match.group(2)}, which is no ISO 3166 country")
     expected = mrn_check_digit(mrn[:17])
     if mrn[17] != expected:
-        raise InvalidIdentifier(f"MRN {mrn} fails its check character (expected {expected})")
+        raise InvalidIdentifier(f"MRN {value!r} fails its check character (expected {expected})")
     return mrn
 
 
@@ -178,7 +178,7 @@ def clean_eori(value: str) -> str:
     eori = _compact(value)
     match = _EORI.match(eori)
     if not match or match.group(1) not in ISO3166_ALPHA2:
-        raise InvalidIdentifier(f"EORI {eori!r} must be a country code and up to 15 letters or digits, like NL123456789")
+        raise InvalidIdentifier(f"EORI {value!r} must be a country code and up to 15 letters or digits, like NL123456789")
     return eori
 
 

@@ -10,13 +10,14 @@ earlier loads committed and can simply be run again (loads are idempotent).
 from __future__ import annotations
 
 import csv
+import json
 import gc
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable, Protocol, Sequence, TypeAlias
+from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence, TypeAlias
 
 from tracegraph.graph.model import ApplyResult, Record, Source, hashed_dict
 from tracegraph.loaders import csv_format, jsonl_format, safety_gate
@@ -44,13 +45,17 @@ class Applier(Protocol):
 
 @dataclass(slots=True)
 class Problem:
-    """A rejected row (``kind='rejected'``) or a notice about a row that landed (``kind='warning'``)."""
+    """A rejected row (``kind='rejected'``) or a notice about a row that landed (``kind='warning'``).
+
+    ``file`` is the path as given (a folder given names its files below it: two folders' files of
+    one name stay apart); ``value`` is the field's value exactly as the row gave it."""
 
     file: str
     line: int
     field: str
     reason: str
     kind: str = "rejected"
+    value: Any = None
 
 
 @dataclass
@@ -79,12 +84,20 @@ class LoadReport:
         return sum(f.landed for f in self.files)
 
     def write(self, path: str) -> None:
-        """Write every problem as CSV, made inert for spreadsheets (no cell starts a formula)."""
+        """Write every problem as CSV: file, line, field, kind, reason, and the value as the row gave
+        it. A cell that a spreadsheet would run as a formula gets a leading apostrophe (which the
+        spreadsheet shows as nothing): nothing else of it is changed."""
         with open(path, "w", encoding="utf-8", newline="") as f:
             out = csv.writer(f)
-            out.writerow(["file", "line", "field", "kind", "reason"])
+            out.writerow(["file", "line", "field", "kind", "reason", "value"])
             for p in self.problems:
-                out.writerow([_inert(p.file), p.line, _inert(p.field), p.kind, _inert(p.reason)])
+                out.writerow([_inert(p.file), p.line, _inert(p.field), p.kind, _inert(p.reason), _inert(_shown(p.value))])
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _inert(value: str) -> str:
@@ -207,13 +220,13 @@ def _load_file(
         for row in reader(raw, rtype.names, rtype.required):
             if row.error:
                 summary.rejected += 1
-                problems.append(Problem(name, row.line, row.error_field, f"the row {row.error}"))
+                problems.append(Problem(path, row.line, row.error_field, f"the row {row.error}"))
                 continue
             record, errors = parse(row.values)
             if record is None:
                 summary.rejected += 1
                 for e in errors:
-                    problems.append(Problem(name, row.line, e.field, e.reason))
+                    problems.append(Problem(path, row.line, e.field, e.reason, value=e.value))
                 continue
             key = record.key
             earlier = first_line.get(key)
@@ -221,7 +234,7 @@ def _load_file(
                 first_line[key] = row.line
             else:
                 problems.append(Problem(
-                    name, row.line, "", f"repeats the key {key} of line {earlier}; this later row updates it", "warning",
+                    path, row.line, "", f"repeats the key {key} of line {earlier}; this later row updates it", "warning",
                 ))
             batch.append(record)
             if len(batch) >= BATCH:
@@ -230,7 +243,7 @@ def _load_file(
                 if on_progress:
                     on_progress(path, raw.tell(), total)
     except FileProblem as exc:
-        problems.append(Problem(name, exc.line, exc.field, exc.reason))
+        problems.append(Problem(path, exc.line, exc.field, exc.reason))
         rows_so_far = summary.landed + len(batch) + summary.rejected
         summary.rejected = summary.read = max(_count_lines(path) - 1, 0) if path.endswith(".csv") else rows_so_far
         summary.landed = 0
@@ -273,14 +286,14 @@ def _load_alerts(
                 seen += 1
                 if alert.error:
                     summary.rejected += 1
-                    notes.append(Problem(name, alert.line, "", f"the alert {alert.error}"))
+                    notes.append(Problem(path, alert.line, "", f"the alert {alert.error}"))
                     continue
                 record, warnings, error = safety_gate.to_record(alert)
-                notes += [Problem(name, alert.line, w.field, w.reason, "warning") for w in warnings]
+                notes += [Problem(path, alert.line, w.field, w.reason, "warning", w.value) for w in warnings]
                 if record is None:
                     assert error is not None
                     summary.rejected += 1
-                    notes.append(Problem(name, alert.line, error.field, error.reason))
+                    notes.append(Problem(path, alert.line, error.field, error.reason, value=error.value))
                     continue
                 summary.landed += 1
                 earlier = records.get(record.key)
@@ -289,10 +302,10 @@ def _load_alerts(
                     first_line[record.key] = alert.line
                 else:
                     records[record.key] = safety_gate.combine(earlier, record)
-                    notes.append(Problem(name, alert.line, "", f"repeats alert {record.key} of line "
+                    notes.append(Problem(path, alert.line, "", f"repeats alert {record.key} of line "
                                          f"{first_line[record.key]}; both are merged, this later one's fields first", "warning"))
     except FileProblem as exc:
-        problems.append(Problem(name, exc.line, exc.field, exc.reason))
+        problems.append(Problem(path, exc.line, exc.field, exc.reason))
         summary.read = summary.rejected = max(seen, 1)  # the file is refused whole: nothing of it lands
         summary.landed = 0
         return summary

@@ -30,12 +30,14 @@ _CONTROL_BYTES = bytes(i for i in range(128) if _CONTROL.match(chr(i)))  # the s
 
 
 class FieldError(ValueError):
-    """A field breaks a rule: ``field`` names it, the message says why."""
+    """A field breaks a rule: ``field`` names it, the message says why, ``value`` is the value as
+    the row gave it (for the report: shown exactly, never as cleaned)."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, value: Any = None) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
+        self.value = value
 
 
 # -- value parsers: raw text in, canonical value out (or ValueError) ------------------------------
@@ -232,7 +234,7 @@ class RecordType:
                     c = on_clean_text(v)
                     values[name] = c if pool is None else pool.setdefault(c, c)
                 except (ValueError, InvalidIdentifier) as exc:
-                    errors.append(FieldError(name, _reason(f, exc)))
+                    errors.append(FieldError(name, _reason(f, exc), v))
                 continue
             if type(v) is str and not f.is_list:
                 if not v or v.isspace():
@@ -243,7 +245,7 @@ class RecordType:
                     parse = f.parse
                     values[name] = text(v).strip() if parse is text else parse(v)
                 except (ValueError, InvalidIdentifier) as exc:
-                    errors.append(FieldError(name, _reason(f, exc)))
+                    errors.append(FieldError(name, _reason(f, exc), v))
                 continue
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 v = str(v)
@@ -277,7 +279,7 @@ class RecordType:
                     c = f.parse(parts[0])
                     values[f.name] = c.strip() if isinstance(c, str) and f.parse is text else c
             except (ValueError, InvalidIdentifier) as exc:
-                errors.append(FieldError(f.name, _reason(f, exc)))
+                errors.append(FieldError(f.name, _reason(f, exc), v))
         if errors:
             return None, errors
         try:

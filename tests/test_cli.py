@@ -29,12 +29,41 @@ def test_load_reports_rejections_and_exits_non_zero_unless_partial_is_allowed(tm
     r = tg("--store", str(store), "load", str(data), "--report", str(report))
     assert r.returncode == 1
     assert "cn-shipments.csv: read 2, landed 1, rejected 1" in r.stdout
-    assert "cn-shipments.csv line 3 field containers: container MSCU1234560 fails the ISO 6346 check digit (expected 6)" in r.stderr
+    assert "cn-shipments.csv line 3 field containers: container 'MSCU1234560' fails the ISO 6346 check digit (expected 6)" in r.stderr
     rows = list(csv.DictReader(open(report, encoding="utf-8")))
-    assert rows == [{"file": "cn-shipments.csv", "line": "3", "field": "containers", "kind": "rejected",
-                     "reason": "container MSCU1234560 fails the ISO 6346 check digit (expected 6)"}]
+    assert rows == [{"file": str(data / "cn-shipments.csv"), "line": "3", "field": "containers", "kind": "rejected",
+                     "reason": "container 'MSCU1234560' fails the ISO 6346 check digit (expected 6)", "value": "MSCU1234560"}]
     r = tg("--store", str(store), "load", "--allow-partial", str(data))
     assert r.returncode == 0 and "unchanged 1" in r.stdout
+
+
+def test_the_report_names_files_as_given_and_shows_values_exactly(tmp_path):
+    """Two folders' files of one name stay apart; a rejected value is shown as the row gave it (a
+    formula made inert by a leading apostrophe, nothing else changed); a valid formula-like name is
+    stored as the text it is."""
+    formula_name = "=cmd|' /C calc'!A0"
+    hostile = '=HYPERLINK("http://x")'
+    for folder, uscc in (("a", hostile), ("b", "  bad-1 ")):
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "cn-manufacturers.csv",
+                  [dict(VALID["cn-manufacturers"], name_en=formula_name), dict(VALID["cn-manufacturers"], uscc=uscc)])
+    r = subprocess.run([TRACEGRAPH, "--store", "store", "load", "a", "b", "--report", "r.csv"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    rows = list(csv.DictReader(open(tmp_path / "r.csv", encoding="utf-8")))
+    assert [(x["file"], x["line"], x["field"]) for x in rows] == [("a/cn-manufacturers.csv", "3", "uscc"),
+                                                                 ("b/cn-manufacturers.csv", "3", "uscc")]
+    assert rows[0]["value"] == "'" + hostile and hostile in rows[0]["reason"]
+    assert rows[1]["value"] == "  bad-1 "
+    stored = json.loads(tg("--store", str(tmp_path / "store"), "stats", "--json").stdout)
+    assert stored["nodes"]["Manufacturer"] == 1
+    got = subprocess.run([TRACEGRAPH, "--store", "store", "offenders", "--json"], cwd=tmp_path, capture_output=True, text=True)
+    assert got.returncode == 0
+    from tracegraph.graph.memory import MemoryStore
+    from tracegraph.queries.nodes import nodes
+
+    with MemoryStore(tmp_path / "store", readonly=True) as s:
+        assert nodes(s, "Manufacturer", [VALID["cn-manufacturers"]["uscc"]])[VALID["cn-manufacturers"]["uscc"]]["name_en"] == formula_name
 
 
 def test_validate_checks_without_loading_and_stats_counts(tmp_path):
