@@ -11,7 +11,7 @@ Roles, and what each may do beyond reading the graph:
 ==============  ===========================================================================
 cn_authority    AQSIQ/CIQ: records investigations and shares certificates; no EU importers
 eu_authority    an EU customs or market-surveillance authority: reports findings
-analyst         an EU analyst: reads everything, writes nothing
+analyst         an EU analyst: reads everything, confirms or rejects inferred links
 partner         a partner tool: no EU importers, no company-internal fields
 admin           everything, and the service's metrics
 ==============  ===========================================================================
@@ -42,6 +42,7 @@ MAY_RECORD_INVESTIGATIONS = frozenset({"cn_authority", "admin"})
 MAY_SHARE_CERTIFICATES = frozenset({"cn_authority", "admin"})
 MAY_REPORT_FINDINGS = frozenset({"eu_authority", "admin"})
 MAY_READ_METRICS = frozenset({"admin"})
+MAY_DECIDE_LINKS = frozenset({"analyst", "eu_authority", "cn_authority", "admin"})  # confirm or reject inferred links
 
 
 class AuthError(Exception):

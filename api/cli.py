@@ -219,21 +219,15 @@ def links_review(ctx: _Context, below: float, as_json: bool) -> None:
 def _decide(ctx: _Context, rel_type: str, start: str, end: str, decision: str, by: str) -> None:
     from datetime import datetime, timezone
 
-    from tracegraph.graph.model import INFERRED, Source
-    from tracegraph.linkage import decision_record
+    from tracegraph.linkage import decide
 
-    if rel_type not in INFERRED:
-        _fail(f"{rel_type} is no inferred link type; one of {', '.join(INFERRED)}")
     try:
         store = ctx.open()
         try:
-            store.apply([decision_record(rel_type, start, end, decision, by)],
-                        Source("api", f"links {decision[:-2]} by {by}", datetime.now(timezone.utc).isoformat(timespec="microseconds")))
-            store.commit()
-            _link(store, quiet=True)
+            decide(store, rel_type, start, end, decision, by, datetime.now(timezone.utc).isoformat(timespec="microseconds"))
         finally:
             store.close()
-    except TracegraphError as exc:
+    except (TracegraphError, ValueError) as exc:
         _fail(str(exc))
     click.echo(f"{rel_type} {start} -> {end}: {decision} by {by}")
 

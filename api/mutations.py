@@ -5,13 +5,16 @@ refused on its own, with the fields at fault (:mod:`tracegraph.loaders.submit`).
 from __future__ import annotations
 
 import dataclasses
+import enum
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import strawberry
 from strawberry.types import Info
 
 from tracegraph.api.context import ctx
-from tracegraph.api.permissions import MayRecordInvestigations, MayReportFindings, MayShareCertificates
+from tracegraph.api.permissions import MayDecideLinks, MayRecordInvestigations, MayReportFindings, MayShareCertificates
+from tracegraph.linkage import decide
 from tracegraph.loaders.submit import submit
 from tracegraph.graph.model import FINDING
 from tracegraph.queries import nodes as q
@@ -102,6 +105,38 @@ async def _write(info: Info, record_type: str, items: list[dict[str, Any]],
     return WriteResult(accepted=ok, rejected=len(results) - ok, items=results)
 
 
+@strawberry.enum(description="The links linkage infers, which a person may confirm or reject.")
+class InferredLinkType(enum.Enum):
+    SAME_CONSIGNMENT = "SAME_CONSIGNMENT"  # arrival -> CN shipment
+    MATCHES_PRODUCT = "MATCHES_PRODUCT"  # finding -> CN product
+    CONSIGNED_BY = "CONSIGNED_BY"  # arrival -> CN exporter
+    SAME_AS = "SAME_AS"  # factory -> another registration of it
+
+
+@strawberry.enum
+class Decision(enum.Enum):
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+@strawberry.type(description="A link as it stands after a decision.")
+class DecidedLink:
+    end: str
+    method: str
+    score: float
+    evidence: list[str]
+
+
+@strawberry.type(description="A person's decision on a link, recorded and applied: the start's links of that type now.")
+class LinkDecisionResult:
+    type: InferredLinkType
+    start: str
+    end: str
+    decision: Decision
+    by: str
+    links: list[DecidedLink]
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(permission_classes=[MayShareCertificates],
@@ -118,6 +153,19 @@ class Mutation:
         refuse = {i: ("finding_id", f"no finding {fid} in the store: investigations answer findings the EU shared")
                   for i, fid in enumerate(ids) if fid and fid not in known}
         return await _write(info, "cn-investigations", raw, refuse)
+
+    @strawberry.mutation(permission_classes=[MayDecideLinks],
+                         description="Confirm or reject an inferred link (analyst and authority roles); every later "
+                                     "linkage keeps the decision.")
+    async def decide_link(self, info: Info, type: InferredLinkType, start: str, end: str,
+                          decision: Decision) -> LinkDecisionResult | None:
+        principal = ctx(info).principal
+        by = f"{principal.org} ({principal.role})"
+        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        links = await ctx(info).run(decide, type.value, start.strip(), end.strip(), decision.value, by, at)
+        return LinkDecisionResult(type=type, start=start.strip(), end=end.strip(), decision=decision, by=by,
+                                  links=[DecidedLink(end=l.end, method=l.method, score=l.score, evidence=list(l.evidence))
+                                         for l in sorted(links, key=lambda l: (-l.score, l.end))])
 
     @strawberry.mutation(permission_classes=[MayReportFindings],
                          description="An EU authority reports non-compliance findings (eu_authority).")

@@ -15,8 +15,8 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
-from tracegraph.api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_RECORD_INVESTIGATIONS, MAY_REPORT_FINDINGS,
-                                 MAY_SHARE_CERTIFICATES, ROLES)
+from tracegraph.api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_DECIDE_LINKS, MAY_RECORD_INVESTIGATIONS,
+                                 MAY_REPORT_FINDINGS, MAY_SHARE_CERTIFICATES, ROLES)
 
 NOT_EU = frozenset(ROLES) - EU_ROLES
 INTERNAL = "a company-internal field: partner tokens may not read it"
@@ -90,3 +90,4 @@ def _may(name: str, roles: frozenset[str], what: str) -> type[BasePermission]:
 MayRecordInvestigations = _may("MayRecordInvestigations", MAY_RECORD_INVESTIGATIONS, "record investigations")
 MayShareCertificates = _may("MayShareCertificates", MAY_SHARE_CERTIFICATES, "share certificates")
 MayReportFindings = _may("MayReportFindings", MAY_REPORT_FINDINGS, "report findings")
+MayDecideLinks = _may("MayDecideLinks", MAY_DECIDE_LINKS, "confirm or reject links")

@@ -28,11 +28,11 @@ from tracegraph.graph.model import CONSIGNED_BY, MATCHES_PRODUCT, SAME_AS, SAME_
 from tracegraph.graph.store import Store
 from tracegraph.linkage.consignments import CANDIDATES, link_consignments
 from tracegraph.linkage.consignors import CONSIGNORS, EXPORTERS, link_consignors
-from tracegraph.linkage.decisions import DECISIONS, apply_decisions, decision_record
+from tracegraph.linkage.decisions import DECISIONS, apply_decisions, decide, decision_record
 from tracegraph.linkage.duplicates import MANUFACTURERS, link_duplicates
 from tracegraph.linkage.products import FINDINGS, PRODUCTS, match_products
 
-__all__ = ["link", "LinkReport", "decision_record"]
+__all__ = ["link", "LinkReport", "decide", "decision_record"]
 
 
 @dataclass

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracegraph.graph.model import CONSIGNED_BY, LINK_DECISION, SAME_CONSIGNMENT, Link, Record, composite_key
+from tracegraph.graph.model import (CONSIGNED_BY, INFERRED, LINK_DECISION, SAME_CONSIGNMENT, Link, Record, Source,
+                                    composite_key, node_id, split_id)
 from tracegraph.graph.reading import CypherReader, GraphReader, Query
+from tracegraph.graph.store import Store
 
 _DECISIONS_CYPHER = """
 MATCH (d:LinkDecision)
@@ -43,3 +45,50 @@ def _decisions_cypher(db: CypherReader) -> list[dict[str, Any]]:
 
 
 DECISIONS = Query("link decisions", _decisions_nx, _decisions_cypher)
+
+
+# -- one decision, at once -------------------------------------------------------------------------
+def _links_of_nx(g: GraphReader, rel_type: str, start: str, end: str) -> dict[str, Any]:
+    start_label, end_label = INFERRED[rel_type]
+    a = node_id(start_label, start)
+    links = [Link(rel_type, start, split_id(b)[1], d["method"], d["score"], tuple(d["evidence"]))
+             for b, d in g.succ.get(a, {}).items() if d["type"] == rel_type]
+    return {"start": a in g.nodes, "end": node_id(end_label, end) in g.nodes, "links": links}
+
+
+def _links_of_cypher(db: CypherReader, rel_type: str, start: str, end: str) -> dict[str, Any]:
+    start_label, end_label = INFERRED[rel_type]
+    rows = db.rows(f"""
+        OPTIONAL MATCH (a:`{start_label}` {{key: $start}})
+        OPTIONAL MATCH (b:`{end_label}` {{key: $end}})
+        OPTIONAL MATCH (a)-[r:`{rel_type}`]->(x)
+        RETURN a IS NOT NULL AS start, b IS NOT NULL AS end,
+               collect(CASE WHEN r IS NULL THEN NULL ELSE {{end: x.key, method: r.method, score: r.score, evidence: r.evidence}} END) AS links
+        """, start=start, end=end)
+    row = rows[0]
+    links = [Link(rel_type, start, x["end"], x["method"], x["score"], tuple(x["evidence"] or ())) for x in row["links"]]
+    return {"start": row["start"], "end": row["end"], "links": links}
+
+
+LINKS_OF = Query("a node's links of one type, and whether both ends exist", _links_of_nx, _links_of_cypher)
+
+
+def decide(store: Store, rel_type: str, start: str, end: str, decision: str, by: str, at: str) -> list[Link]:
+    """Record a person's decision on the ``rel_type`` link from ``start`` to ``end`` and apply it to
+    ``start``'s links at once (what the next linkage would make of them); return them.
+
+    A decision on nodes that do not exist is refused (ValueError naming the missing one): it would
+    keep waiting for them."""
+    if rel_type not in INFERRED:
+        raise ValueError(f"{rel_type} is no inferred link type; one of {', '.join(INFERRED)}")
+    record = decision_record(rel_type, start, end, decision, by)
+    with store.writing():
+        held = store.run(LINKS_OF, rel_type, start, end)
+        for side, key, label in (("start", start, INFERRED[rel_type][0]), ("end", end, INFERRED[rel_type][1])):
+            if not held[side]:
+                raise ValueError(f"no {label} {key} in the store")
+        store.apply([record], Source("api", f"links {decision[:-2]} by {by}", at))
+        links = apply_decisions(rel_type, held["links"], [dict(record.props)])
+        store.set_links(rel_type, [start], links, at)
+        store.commit()
+    return links

@@ -107,3 +107,30 @@ def test_what_the_api_wrote_survives_a_restart(api, tmp_path):
         with MemoryStore(api.location, readonly=True) as s:
             props = s.graph.nodes["Investigation:F-NL-1"]
             assert props["status"] == "investigating" and "cn:api:test cn_authority" in props["_src"]
+
+
+DECIDE = """mutation($t: InferredLinkType!, $s: String!, $e: String!, $d: Decision!) {
+  decideLink(type: $t, start: $s, end: $e, decision: $d) { decision by links { end method score } } }"""
+CONSIGNMENT = "query($m: String!) { arrival(mrn: $m) { consignment { link { method score } shipment { declarationNo } } } }"
+
+
+def test_a_person_confirms_and_rejects_a_link_through_the_api_and_it_holds(api):
+    from exchange import MRN
+
+    shipment = VALID["cn-shipments"]["declaration_no"]
+    refused = api.gql("partner", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": shipment, "d": "REJECTED"})
+    assert refused["data"]["decideLink"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    out = api.data("analyst", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": shipment, "d": "REJECTED"})["decideLink"]
+    assert out["decision"] == "REJECTED" and out["by"] == "test analyst (analyst)" and out["links"] == []
+    assert api.data("analyst", CONSIGNMENT, {"m": MRN})["arrival"]["consignment"] is None
+    # a later load (linkage runs again) keeps the decision
+    api.data("eu_authority", REPORT, {"items": [{"findingId": "F-LATER", "foundOn": "2015-06-01", "notifyingCountry": "NL",
+                                                 "productName": "Plush toy", "category": "Toys", "hazard": "Choking",
+                                                 "riskLevel": "serious"}]})
+    assert api.data("analyst", CONSIGNMENT, {"m": MRN})["arrival"]["consignment"] is None
+    out = api.data("cn_authority", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": shipment, "d": "CONFIRMED"})["decideLink"]
+    assert out["links"] == [{"end": shipment, "method": "confirmed", "score": 1.0}]
+    link = api.data("analyst", CONSIGNMENT, {"m": MRN})["arrival"]["consignment"]
+    assert link["link"] == {"method": "confirmed", "score": 1.0} and link["shipment"]["declarationNo"] == shipment
+    missing = api.gql("analyst", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": "NO-SUCH", "d": "CONFIRMED"})
+    assert "no Shipment NO-SUCH in the store" in missing["errors"][0]["message"]
