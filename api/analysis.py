@@ -12,12 +12,15 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from tracegraph.api.context import ctx
-from tracegraph.api.nodes import Arrival, Exporter, Manufacturer, by_key
-from tracegraph.api.pagination import Connection, paginate
+from tracegraph.api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_DECIDE_LINKS, MAY_READ_METRICS, MAY_RECORD_INVESTIGATIONS,
+                                 MAY_REPORT_FINDINGS, MAY_SHARE_CERTIFICATES)
+from tracegraph.api.nodes import Arrival, Exporter, Finding, Investigation, Manufacturer, by_key, of
+from tracegraph.api.pagination import Connection, connection, paginate, window
 from tracegraph.api.scalars import Cursor, PageSize
 from tracegraph.queries.nodes import search
 from tracegraph.queries.offenders import offenders
 from tracegraph.queries.priorities import priorities
+from tracegraph.queries.profile import factory_profile
 from tracegraph.queries.schemes import alignment, reliability
 from tracegraph.queries.trace import exposure, trace
 
@@ -319,6 +322,105 @@ class SearchHit:
         return await by_key(info, Exporter, self.uscc) if self.kind == "Exporter" else None
 
 
+# -- a factory's profile, and who is asking -------------------------------------------------------------------
+@strawberry.type
+class MonthCount:
+    month: str
+    count: int
+
+
+@strawberry.type
+class MonthCertificates:
+    month: str
+    issued: int
+    failed: int
+
+
+@strawberry.type
+class QuarterRisk:
+    quarter: str
+    risk_level: str
+    count: int
+
+
+@strawberry.type(description="AQSIQ's investigation of a finding that reaches the factory, or names it.")
+class ProfileInvestigation:
+    finding_id: str
+    status: str | None
+    opened_on: str | None
+    closed_on: str | None
+    factories: list[str]
+
+    @strawberry.field(description="The investigation itself (its root cause and measures are company-internal).")
+    async def investigation(self, info: Info) -> Investigation | None:
+        return await by_key(info, Investigation, self.finding_id)
+
+
+@strawberry.type(description="A factory over time, across every registration linkage found to be it.")
+class FactoryProfile:
+    uscc: str
+    shipments_by_month: list[MonthCount]
+    certificates_by_month: list[MonthCertificates]
+    findings_by_quarter: list[KeyCount]
+    findings_by_hazard: list[KeyCount]
+    findings_by_risk_level: list[KeyCount]
+    findings_by_quarter_and_risk: list[QuarterRisk]
+    investigations: list[ProfileInvestigation]
+    _registrations: strawberry.Private[list]
+    _findings: strawberry.Private[list]
+
+    @strawberry.field(description="This registration and every other linkage found to be the same factory.")
+    def registrations(self) -> list[Manufacturer]:
+        return [m for m in (of(Manufacturer, p) for p in self._registrations) if m is not None]
+
+    @strawberry.field(description="The EU findings whose evidence reaches the factory, newest first.")
+    async def findings(self, info: Info, first: PageSize | None = None, after: Cursor | None = None) -> Connection[Finding]:
+        offset, limit = window(first, after)
+        props = await ctx(info).node_loader(Finding.LABEL).load_many(self._findings[offset: offset + limit])
+        return connection([f for f in (of(Finding, p) for p in props) if f is not None], len(self._findings), offset)
+
+    @strawberry.field(description="Everything of the factory's that reached the EU.")
+    async def exposure(self, info: Info) -> Exposure:
+        return await exposure_of(info, self.uscc)
+
+
+async def factory_profile_of(info: Info, uscc: str) -> FactoryProfile | None:
+    p = await ctx(info).run(factory_profile, uscc.strip().upper())
+    if p is None:
+        return None
+    found = await ctx(info).node_loader(Finding.LABEL).load_many(p["findings"])
+    newest = [f["key"] for f in sorted((f for f in found if f), key=lambda f: (f.get("found_on") or "", f["key"]), reverse=True)]
+    return FactoryProfile(
+        uscc=p["uscc"], shipments_by_month=[MonthCount(**m) for m in p["shipments_by_month"]],
+        certificates_by_month=[MonthCertificates(**m) for m in p["certificates_by_month"]],
+        findings_by_quarter=_counts({x["key"]: x["count"] for x in p["findings_by_quarter"]}),
+        findings_by_hazard=_counts({x["key"]: x["count"] for x in p["findings_by_hazard"]}),
+        findings_by_risk_level=_counts({x["key"]: x["count"] for x in p["findings_by_risk_level"]}),
+        findings_by_quarter_and_risk=[QuarterRisk(**x) for x in p["findings_by_quarter_and_risk"]],
+        investigations=[ProfileInvestigation(finding_id=i["finding"], status=i["status"], opened_on=i["opened_on"],
+                                             closed_on=i["closed_on"], factories=i["factories"]) for i in p["investigations"]],
+        _registrations=p["registrations"], _findings=newest)
+
+
+@strawberry.type(description="Who is asking: the organisation and role of the bearer token, and what the role may do.")
+class Me:
+    org: str
+    role: str
+    token_id: str
+    may: list[str] = strawberry.field(description="see_importers, see_internal, record_investigations, share_certificates, "
+                                                  "report_findings, decide_links, read_metrics")
+
+
+def me_of(info: Info) -> Me:
+    p = ctx(info).principal
+    may = [name for name, roles in (("see_importers", EU_ROLES), ("record_investigations", MAY_RECORD_INVESTIGATIONS),
+                                    ("share_certificates", MAY_SHARE_CERTIFICATES), ("report_findings", MAY_REPORT_FINDINGS),
+                                    ("decide_links", MAY_DECIDE_LINKS), ("read_metrics", MAY_READ_METRICS)) if p.role in roles]
+    if p.role not in INTERNAL_DENIED:
+        may.insert(1, "see_internal")
+    return Me(org=p.org, role=p.role, token_id=p.token_id, may=may)
+
+
 # -- the answers of the root fields, built from the queries' results -----------------------------------------
 async def alignment_of(info: Info) -> Alignment:
     a = await ctx(info).run(alignment)
@@ -352,4 +454,5 @@ async def search_of(info: Info, text: str) -> list[SearchHit]:
 
 ANALYSIS_TYPES = (CompanyRef, CertificateSummary, Candidate, Trace, ExposureRow, Exposure, VerdictTable, AlignmentGroup,
                   Alignment, Rate, ReliabilityGroup, Reliability, Priority, KeyCount, Trend, OffenderInvestigations, Offender,
-                  RepeatOffenders, SearchHit)
+                  RepeatOffenders, SearchHit, MonthCount, MonthCertificates, QuarterRisk, ProfileInvestigation, FactoryProfile,
+                  Me)

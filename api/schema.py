@@ -22,9 +22,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from tracegraph.api import permissions
-from tracegraph.api.analysis import (ANALYSIS_TYPES, Alignment, Exposure, OffenderRanking, Priority, Reliability,
-                                     RepeatOffenders, SearchHit, Trace, alignment_of, exposure_of, offenders_of,
-                                     priorities_of, reliability_of, search_of, trace_of)
+from tracegraph.api.analysis import (ANALYSIS_TYPES, Alignment, Exposure, FactoryProfile, Me, OffenderRanking, Priority,
+                                     Reliability, RepeatOffenders, SearchHit, Trace, alignment_of, exposure_of,
+                                     factory_profile_of, me_of, offenders_of, priorities_of, reliability_of, search_of,
+                                     trace_of)
 from tracegraph.api.context import Context, ctx
 from tracegraph.api.mutations import Mutation
 from tracegraph.api.nodes import (NODE_TYPES, N, Arrival, Certificate, Exporter, Finding, Inspection, Investigation,
@@ -112,6 +113,14 @@ class Query:
     @strawberry.field(description="Everything of a factory's that reached the EU.")
     async def exposure(self, info: Info, uscc: str) -> Exposure:
         return await exposure_of(info, uscc)
+
+    @strawberry.field(description="A factory over time, across its registrations: shipments, certificates, findings, investigations.")
+    async def factory_profile(self, info: Info, uscc: str) -> FactoryProfile | None:
+        return await factory_profile_of(info, uscc)
+
+    @strawberry.field(description="Who is asking: the token's organisation and role, and what the role may do.")
+    def me(self, info: Info) -> Me:
+        return me_of(info)
 
     @strawberry.field(description="CN and EU verdicts on the same consignments: 2×2 table, agreement, Cohen's kappa.")
     async def alignment(self, info: Info) -> Alignment:

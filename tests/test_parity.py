@@ -163,3 +163,15 @@ def test_windows_over_values_that_are_not_text_select_alike(pair):
     for low, high in (("2015-01-10", "2015-01-10"), ("2015-01-01", "2015-12-31"), ("2015-06-01", None), ("", "2015-12-31")):
         same(pair, lambda s: q.page(s, "Finding", 0, 10, "found_on", low, high))
     assert same(pair, lambda s: q.page(s, "Finding", 1, 2, "found_on", "2015-01-01", "2015-12-31")) == (3, ["F1", "F2"])
+
+
+def test_a_factorys_profile_answers_alike(loaded):
+    from tracegraph.queries.offenders import offenders
+    from tracegraph.queries.profile import factory_profile
+
+    top = [f["uscc"] for f in offenders(loaded[0], None, None, 5)["factories"]]
+    assert top
+    for uscc in top:
+        profile = same(loaded, lambda s: factory_profile(s, uscc))
+        assert profile["findings"] and profile["shipments_by_month"] and uscc in [r["uscc"] for r in profile["registrations"]]
+    assert same(loaded, lambda s: factory_profile(s, "NO-SUCH-FACTORY")) is None
