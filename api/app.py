@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route
@@ -46,11 +47,24 @@ def _opens_ide(scope: Scope) -> bool:
             and not scope.get("query_string"))
 
 
+# The pages: one shell for every path, which asks the API for what it shows (and signs in first).
+PAGES = ("/", "/sign-in", "/search", "/findings/{id:path}", "/factories/{uscc}", "/exporters/{uscc}", "/offenders",
+         "/priorities", "/schemes", "/china-rapex")
+_PAGE_PATHS = re.compile("^(" + "|".join(re.escape(p).replace(r"\{id:path\}", ".+").replace(r"\{uscc\}", "[^/]+")
+                                         for p in PAGES) + ")$")
+APP_PAGE = (STATIC / "app.html").read_text(encoding="utf-8")
+
+
 def _is_open(scope: Scope) -> bool:
-    """Paths that need no token: the health probe, the GraphiQL page and the pages' files (they
-    hold no data: the pages send the token with every API call they make)."""
+    """Paths that need no token: the health probe, the GraphiQL page, the pages and their files
+    (they hold no data: the pages send the token with every API call they make)."""
     path = scope["path"]
-    return path.rstrip("/") == "/healthz" or path.startswith("/static/") or _opens_ide(scope)
+    return (path.rstrip("/") == "/healthz" or path.startswith("/static/") or _opens_ide(scope)
+            or (scope["method"] in ("GET", "HEAD") and bool(_PAGE_PATHS.match(path))))
+
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(APP_PAGE)
 
 
 # What a page of ours may load: its own files and the API, nothing from another host. Styles may
@@ -115,7 +129,8 @@ def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint),
                 Route("/graphql", view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
-                Mount("/static", StaticFiles(directory=STATIC), name="static")],
+                Mount("/static", StaticFiles(directory=STATIC), name="static"),
+                *(Route(path, page) for path in PAGES)],
         middleware=[  # outermost first
             Middleware(RequestMetrics, metrics=metrics),
             Middleware(AuditTrail, log=audit, quiet=_is_open),

@@ -27,7 +27,7 @@ INTROSPECT = """{ __schema { queryType { name } types { name kind
   fields { name args { name type { kind name ofType { kind name ofType { kind name } } } defaultValue }
            type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } enumValues { name } } } }"""
 # Types that are results of writes (reached from Mutation) or the connections' own plumbing.
-NOT_READ = {"Mutation", "WriteResult", "ItemResult", "FieldProblem", "PageInfo"}
+NOT_READ = {"Mutation", "WriteResult", "ItemResult", "FieldProblem", "PageInfo", "LinkDecisionResult", "DecidedLink"}
 
 
 def _named(t: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +79,7 @@ def root_args(api: Served) -> dict[str, dict[str, Any]]:
             raise AssertionError("the demo data has no finding with every path")
         finding, factory = f["key"], t.candidates[0].uscc
         investigated = q.page(s, "Investigation", 0, 1)[1][0]
+        profiled = q.nodes(s, "Investigation", [investigated])[investigated]["manufacturer_uscc"]
         product = one("Manufacturer", "MADE_BY", "in", factory)
         exporter = one("Shipment", "EXPORTED_BY", "out", shipment)
         inspection = one("Arrival", "CHECKED", "in", arrival)
@@ -90,7 +91,7 @@ def root_args(api: Served) -> dict[str, dict[str, Any]]:
             "certificate": {"certificateNo": certificate}, "arrival": {"mrn": arrival},
             "inspection": {"inspectionId": inspection}, "finding": {"findingId": finding},
             "investigation": {"findingId": investigated}, "office": {"name": office}, "trace": {"findingId": finding},
-            "exposure": {"uscc": factory}, "search": {"text": "toys"},
+            "exposure": {"uscc": factory}, "search": {"text": "toys"}, "factoryProfile": {"uscc": profiled},
             "priorities": {"entryPoint": "NLRTM", "since": day[:8] + "01", "until": day}}
 
 
@@ -98,7 +99,7 @@ def _literal(value: Any, kind: str) -> str:
     return value if kind == "ENUM" else json.dumps(value)
 
 
-def _paths(schema: dict[str, dict[str, Any]], root_args: dict[str, dict[str, Any]], per_type: int = 6) -> dict[str, list[list[str]]]:
+def _paths(schema: dict[str, dict[str, Any]], root_args: dict[str, dict[str, Any]], per_type: int = 3) -> dict[str, list[list[str]]]:
     """Paths from the root to each object type, shortest first: lists of field selections (with
     their arguments), a connection's ``edges { node }`` taken as one step."""
     found: dict[str, list[list[str]]] = {"Query": [[]]}
