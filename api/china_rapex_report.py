@@ -64,12 +64,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "funnel": ("From notification to conclusion", "从通报到结案"),
 }
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
-    "not_traceable": ("Not traceable (not found, or no longer producing)", "无法追溯（企业未找到或已停产）"),
+    "not_traceable": ("Not traceable", "无法追溯"),
     "no_measure": ("No measure", "未采取措施"),
-    "corrective_action": ("Corrective action", "整改"),
+    "corrective_action": ("Corrective action", "责令整改"),
     "export_ban": ("Export ban", "禁止出口"),
     "strengthened_supervision": ("Strengthened supervision", "加强监管"),
     "export_licence_suspended": ("Export licence suspended", "暂停出口许可"),
+}
+OUTCOME_NOTES: dict[str, tuple[str, str]] = {
+    "not_traceable": ("manufacturer or exporter not found, or no longer producing", "未找到生产企业或出口商，或企业已停产"),
 }
 # The files, in the order the page shows their tables: name -> (heading key, columns).
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -153,6 +156,9 @@ th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertic
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 svg { display: block; margin: .5rem 0; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem 2rem; }
+figure { margin: 0; } figcaption { font-weight: bold; }
+dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dd { margin: 0; }
+dl div { display: contents; }
 @media print { h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -185,16 +191,17 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, str, int]]) -> s
     row, label_w, bar_w, pad = 26, 300, 320, 6
     height = max(1, len(items)) * row + 2 * pad
     top = max((v for _, _, v in items), default=0) or 1
-    parts = [f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 60}" '
+    parts = [f'<svg id="{chart_id}" class="chart" role="img" width="{label_w + bar_w + 60}" '
              f'height="{height}" viewBox="0 0 {label_w + bar_w + 60} {height}" font-size="12">',
              f"<title>{escape(title)}</title>"]
     for i, (en, zh, value) in enumerate(items):
         y = pad + i * row
         w = round(bar_w * value / top, 1)
-        label = escape(en) + (f" {escape(zh)}" if zh else "")
+        full = en + (f" {zh}" if zh else "")
+        label = escape(full if len(full) <= 44 else full[:43] + "…")  # the whole of it in the bar's title
         parts.append(f'<g class="bar" data-label="{escape(en)}" data-value="{value}">'
                      f'<text x="{label_w - 8}" y="{y + row / 2 + 4}" text-anchor="end" fill="#1a1a1a">{label}</text>'
-                     f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row - 8}" fill="{BAR}"><title>{label}: {value}</title></rect>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row - 8}" fill="{BAR}"><title>{escape(full)}: {value}</title></rect>'
                      f'<text x="{label_w + w + 6}" y="{y + row / 2 + 4}" fill="#1a1a1a">{value}</text></g>')
     if not items:
         parts.append(f'<text x="{label_w}" y="{pad + row / 2}" fill="#666">—</text>')
@@ -222,7 +229,8 @@ def html(r: dict[str, Any]) -> str:
     ])
     facts = "".join(f"<div><dt>{_both(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in (
         ("quarter", r["quarter"]), ("period_from", r["since"]), ("period_to", r["until"]), ("as_of", r["as_of"])))
-    outcome_key = "".join(f"<li><code>{k}</code>: {_both(k, OUTCOME_LABELS)}</li>" for k in OUTCOME_LABELS)
+    outcome_key = "".join(f"<li><code>{k}</code>: {_both(k, OUTCOME_LABELS)}"
+                          + (f" — {_both(k, OUTCOME_NOTES)}" if k in OUTCOME_NOTES else "") + "</li>" for k in OUTCOME_LABELS)
     body = "".join(_table(name, rows) for name, rows in t.items())
     return (
         "<!DOCTYPE html>\n"
