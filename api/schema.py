@@ -32,7 +32,7 @@ from tracegraph.api.mutations import Mutation
 from tracegraph.api.nodes import (NODE_TYPES, N, Arrival, Certificate, Exporter, Finding, Inspection, Investigation,
                                   Manufacturer, Office, Product, Shipment, by_key, of)
 from tracegraph.api.pagination import Connection, connection, paginate, window
-from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize
+from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize, Quarter
 from tracegraph.graph.model import composite_key
 from tracegraph.queries import nodes as q
 
@@ -143,7 +143,7 @@ class Query:
 
     @strawberry.field(description="The quarterly China-RAPEX follow-up report (quarter like 2024Q3) as of asOf (default: "
                                   "the quarter's last day, today while it runs).")
-    async def china_rapex_report(self, info: Info, quarter: str, as_of: Date | None = None) -> ChinaRapexReport:
+    async def china_rapex_report(self, info: Info, quarter: Quarter, as_of: Date | None = None) -> ChinaRapexReport:
         return await china_rapex_report_of(info, quarter, as_of)
 
     @strawberry.field(description="Manufacturers and exporters by name, in Chinese or English, or by USCC.")

@@ -84,7 +84,7 @@ def from_china(origin: str | None) -> bool:
 
 # -- reads, per store --------------------------------------------------------------------------------------
 _ALERT_FIELDS = ("alert_no", "found_on", "product_name", "brand", "model", "category", "hazard", "hazards", "risk_level",
-                 "country_of_origin", "notifying_country", "source")
+                 "country_of_origin", "notifying_country")
 _FOLLOW_UP_FIELDS = ("status", "outcomes", "root_cause", "measures", "opened_on", "closed_on", "reported_on")
 
 
@@ -151,10 +151,10 @@ def _state(alert: dict[str, Any], as_of: str) -> None:
     done = _concluded_on(f) if f else None
     concluded = done is not None and done <= as_of
     alert["state"] = "concluded" if concluded else "pending" if f and (f.get("opened_on") or "") <= as_of else "uninvestigated"
-    alert["due_on"] = (_day(alert["found_on"]) + timedelta(days=DUE_DAYS)).isoformat()
+    alert["due_on"] = (_day(alert["forwarded_on"]) + timedelta(days=DUE_DAYS)).isoformat()
     alert["overdue"] = not concluded and as_of > alert["due_on"]
     end = done if concluded and done else as_of
-    alert["days_open"] = max(0, (_day(end) - _day(alert["found_on"])).days)
+    alert["days_open"] = max(0, (_day(end) - _day(alert["forwarded_on"])).days)
 
 
 def _factory_of(alert: dict[str, Any]) -> dict[str, Any] | None:
@@ -222,7 +222,7 @@ def worklist(store: Store, since: str | None = None, until: str | None = None, s
             follow_up["factory"] = company(f.get("factory"))
             follow_up["recorded_by"] = sorted(s for s in _listed(f.get("sources")) if s.startswith("cn:"))
         alert = {
-            "alert_no": r["alert_no"], "finding_id": r["id"], "forwarded_on": r["found_on"], "found_on": r["found_on"],
+            "alert_no": r["alert_no"], "finding_id": r["id"], "forwarded_on": r["found_on"],
             "quarter": quarter_of(r["found_on"]), "product_name": r["product_name"], "brand": r["brand"],
             "model": r["model"], "category": r["category"], "hazard": r["hazard"],
             "hazards": _listed(r["hazards"]) or ([r["hazard"]] if r["hazard"] else []), "risk_level": r["risk_level"],
@@ -300,10 +300,8 @@ def report(store: Store, quarter: str, as_of: str | None = None) -> dict[str, An
     name = f"{year}Q{q}"
     since, until = quarter_bounds(year, q)
     as_of = as_of or default_as_of(name)
-    if as_of < since:
-        raise ValueError(f"as of {as_of} is before {name} began ({since}): nothing of it was forwarded yet")
     trailing_since = quarter_bounds(*_shift(year, q, -(TRAILING_QUARTERS - 1)))[0]
-    upto = min(until, as_of)
+    upto = min(until, as_of)  # as of a day before the quarter began, none of its notifications was forwarded yet
     alerts = worklist(store, until=as_of, as_of=as_of)  # every quarter's: the backlog reaches back
     mine = [a for a in alerts if since <= a["forwarded_on"] <= upto]
     outcomes: Counter[str] = Counter(o for a in mine if _investigated(a, as_of) for o in a["follow_up"]["outcomes"])
