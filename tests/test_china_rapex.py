@@ -267,3 +267,16 @@ def test_the_command_refuses_a_bad_quarter_or_day_and_lists_the_work_naming_each
     assert r.returncode == 0, r.stderr
     assert "14 alerts on products from China; 2 traced to a factory, 1 with a follow-up, 13 overdue" in r.stdout
     assert f"{MATCHED:<13} 2024-08-15" in r.stdout and FACTORY in r.stdout and GERMAN not in r.stdout
+
+
+def test_the_commands_choices_are_the_queries_and_the_rules():
+    from tracegraph.api.cli import china_rapex_record, china_rapex_worklist
+    from tracegraph.loaders.rules import INVESTIGATION_STATUSES, OUTCOMES
+
+    def choices(command, name: str) -> tuple[str, ...]:
+        (option,) = [p for p in command.params if p.name == name]
+        return tuple(option.type.choices)
+
+    assert choices(china_rapex_worklist, "status") == STATUS_FILTERS
+    assert choices(china_rapex_record, "status") == INVESTIGATION_STATUSES
+    assert choices(china_rapex_record, "outcomes") == OUTCOMES
