@@ -17,6 +17,8 @@ from tracegraph.api.auth import (EU_ROLES, INTERNAL_DENIED, MAY_DECIDE_LINKS, MA
 from tracegraph.api.nodes import Arrival, Exporter, Finding, Investigation, Manufacturer, by_key, of
 from tracegraph.api.pagination import Connection, connection, paginate, window
 from tracegraph.api.scalars import Cursor, PageSize
+from tracegraph.queries.china_rapex import report as china_rapex_report
+from tracegraph.queries.china_rapex import worklist
 from tracegraph.queries.nodes import search
 from tracegraph.queries.offenders import offenders
 from tracegraph.queries.priorities import priorities
@@ -420,6 +422,185 @@ def me_of(info: Info) -> Me:
         may.insert(1, "see_internal")
     return Me(org=p.org, role=p.role, token_id=p.token_id, may=may)
 
+# -- China-RAPEX: AQSIQ's work list of alerts on products from China, and its quarterly report ---------------------
+@strawberry.type(description="A factory an alert is put down to (with the trace's confidence, where the trace named it).")
+class FactoryRef:
+    uscc: str
+    name_zh: str | None
+    name_en: str | None
+    confidence: float | None = None
+
+    @strawberry.field
+    async def manufacturer(self, info: Info) -> Manufacturer | None:
+        return await by_key(info, Manufacturer, self.uscc)
+
+
+def _factory_ref(c: dict[str, Any] | None) -> FactoryRef | None:
+    return FactoryRef(uscc=c["uscc"], name_zh=c.get("name_zh"), name_en=c.get("name_en"),
+                      confidence=c.get("confidence")) if c else None
+
+
+@strawberry.type(description="An alert's trace in brief: traced, ambiguous or not_traceable, and the top candidate.")
+class AlertTrace:
+    status: str
+    reason: str
+    candidates: int
+    top: FactoryRef | None
+
+
+@strawberry.type(description="What AQSIQ found and did on an alert: its cn-investigations record.")
+class FollowUp:
+    status: str | None
+    outcomes: list[str] | None = strawberry.field(description="not_traceable, no_measure, corrective_action, export_ban, "
+                                                  "strengthened_supervision, export_licence_suspended (company-internal)")
+    factory: FactoryRef | None = strawberry.field(description="The factory the investigation found.")
+    root_cause: str | None = strawberry.field(description="Root cause found at the factory (company-internal)")
+    measures: str | None = strawberry.field(description="Measures taken at the factory (company-internal)")
+    opened_on: str | None
+    closed_on: str | None
+    reported_on: str | None
+    recorded_by: list[str] = strawberry.field(description="Provenance of the record: cn:<file>, cn:api:<org> or cn:cli:<org>.")
+
+
+@strawberry.type(description="A Safety Gate alert on a product from China, forwarded to AQSIQ, with its trace and follow-up.")
+class ChinaRapexAlert:
+    alert_no: str
+    finding_id: str
+    forwarded_on: str = strawberry.field(description="The alert's date (its finding's found_on).")
+    quarter: str
+    product_name: str | None
+    brand: str | None
+    model: str | None
+    category: str | None
+    hazard: str | None
+    hazards: list[str]
+    risk_level: str | None
+    country_of_origin: str | None = strawberry.field(description="As stored: CN, or the text an export wrote.")
+    notifying_country: str | None
+    trace: AlertTrace
+    follow_up: FollowUp | None
+    factory: FactoryRef | None = strawberry.field(description="The factory it is put down to: the follow-up's, else the "
+                                                  "trace's top candidate when traced.")
+    state: str = strawberry.field(description="uninvestigated, pending or concluded (closed or not traceable), as of asOf.")
+    due_on: str = strawberry.field(description="90 days after it was forwarded.")
+    overdue: bool = strawberry.field(description="Not concluded, and past its due day.")
+    days_open: int
+
+    @strawberry.field
+    async def finding(self, info: Info) -> Finding | None:
+        return await by_key(info, Finding, self.finding_id)
+
+
+def _china_rapex_alert(a: dict[str, Any]) -> ChinaRapexAlert:
+    t, f = a["trace"], a["follow_up"]
+    follow_up = FollowUp(status=f["status"], outcomes=f["outcomes"], factory=_factory_ref(f["factory"]),
+                         root_cause=f["root_cause"], measures=f["measures"], opened_on=f["opened_on"], closed_on=f["closed_on"],
+                         reported_on=f["reported_on"], recorded_by=f["recorded_by"]) if f else None
+    return ChinaRapexAlert(
+        alert_no=a["alert_no"], finding_id=a["finding_id"], forwarded_on=a["forwarded_on"], quarter=a["quarter"],
+        product_name=a["product_name"], brand=a["brand"], model=a["model"], category=a["category"], hazard=a["hazard"],
+        hazards=a["hazards"], risk_level=a["risk_level"], country_of_origin=a["country_of_origin"],
+        notifying_country=a["notifying_country"],
+        trace=AlertTrace(status=t["status"], reason=t["reason"], candidates=t["candidates"], top=_factory_ref(t["top"])),
+        follow_up=follow_up, factory=_factory_ref(a["factory"]), state=a["state"], due_on=a["due_on"],
+        overdue=a["overdue"], days_open=a["days_open"])
+
+
+@strawberry.enum(description="A follow-up status, or a state: UNINVESTIGATED (no follow-up yet), PENDING (not concluded), "
+                             "OVERDUE (pending more than 90 days after forwarding), CONCLUDED (closed or not traceable).")
+class ChinaRapexStatus(enum.Enum):
+    UNINVESTIGATED = "uninvestigated"
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    MEASURES_TAKEN = "measures_taken"
+    CLOSED = "closed"
+    NOT_TRACEABLE = "not_traceable"
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    CONCLUDED = "concluded"
+
+
+@strawberry.type(description="The quarter's notifications of one category or hazard.")
+class ChinaRapexGroup:
+    key: str
+    forwarded: int
+    traced: int
+    investigated: int
+    concluded: int
+
+
+@strawberry.type(description="A factory alerts were put down to in two quarters or more of the trailing year.")
+class RecurringFactory:
+    uscc: str
+    name_zh: str | None
+    name_en: str | None
+    alerts: int
+    quarters: list[str]
+    in_quarter: int
+    alert_nos: list[str]
+
+    @strawberry.field
+    async def manufacturer(self, info: Info) -> Manufacturer | None:
+        return await by_key(info, Manufacturer, self.uscc)
+
+
+@strawberry.type(description="AQSIQ's quarterly China-RAPEX follow-up report: the figures of `tracegraph report china-rapex`.")
+class ChinaRapexReport:
+    quarter: str
+    since: str
+    until: str
+    as_of: str
+    due_days: int
+    trailing_since: str
+    forwarded: int
+    traced: int
+    investigated: int
+    concluded: int
+    open_past_due: int = strawberry.field(description="Alerts of any quarter still open past 90 days as of asOf.")
+    open_past_due_of_quarter: int
+    by_outcome: list[KeyCount]
+    by_category: list[ChinaRapexGroup]
+    by_hazard: list[ChinaRapexGroup]
+    recurring_factories: list[RecurringFactory]
+    _alerts: strawberry.Private[list]
+    _overdue: strawberry.Private[list]
+
+    @strawberry.field(description="The notifications forwarded in the quarter.")
+    def alerts(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ChinaRapexAlert]:
+        return paginate(self._alerts, first, after)
+
+    @strawberry.field(description="The alerts of any quarter still open past 90 days as of asOf.")
+    def overdue(self, first: PageSize | None = None, after: Cursor | None = None) -> Connection[ChinaRapexAlert]:
+        return paginate(self._overdue, first, after)
+
+
+async def china_rapex_worklist_of(info: Info, since: str | None, until: str | None, status: ChinaRapexStatus | None,
+                                  as_of: str | None) -> list[ChinaRapexAlert]:
+    alerts = await ctx(info).run(worklist, since, until, status.value if status else None, as_of)
+    return [_china_rapex_alert(a) for a in alerts]
+
+
+async def china_rapex_report_of(info: Info, quarter: str, as_of: str | None) -> ChinaRapexReport:
+    r = await ctx(info).run(china_rapex_report, quarter, as_of)
+
+    def groups(rows: list[dict[str, Any]], key: str) -> list[ChinaRapexGroup]:
+        return [ChinaRapexGroup(key=g[key], forwarded=g["forwarded"], traced=g["traced"], investigated=g["investigated"],
+                                concluded=g["concluded"]) for g in rows]
+
+    return ChinaRapexReport(
+        quarter=r["quarter"], since=r["since"], until=r["until"], as_of=r["as_of"], due_days=r["due_days"],
+        trailing_since=r["trailing_since"], forwarded=r["forwarded"], traced=r["traced"], investigated=r["investigated"],
+        concluded=r["concluded"], open_past_due=r["open_past_due"], open_past_due_of_quarter=r["open_past_due_of_quarter"],
+        by_outcome=[KeyCount(key=x["outcome"], count=x["alerts"]) for x in r["by_outcome"]],
+        by_category=groups(r["by_category"], "category"), by_hazard=groups(r["by_hazard"], "hazard"),
+        recurring_factories=[RecurringFactory(uscc=x["uscc"], name_zh=x["name_zh"], name_en=x["name_en"], alerts=x["alerts"],
+                                              quarters=x["quarters"], in_quarter=x["in_quarter"], alert_nos=x["alert_nos"])
+                             for x in r["recurring_factories"]],
+        _alerts=[_china_rapex_alert(a) for a in r["alerts"]], _overdue=[_china_rapex_alert(a) for a in r["overdue"]])
+
+
+CHINA_RAPEX_TYPES = (FactoryRef, AlertTrace, FollowUp, ChinaRapexAlert, ChinaRapexGroup, RecurringFactory, ChinaRapexReport)
+
 
 # -- the answers of the root fields, built from the queries' results -----------------------------------------
 async def alignment_of(info: Info) -> Alignment:
@@ -455,4 +636,4 @@ async def search_of(info: Info, text: str) -> list[SearchHit]:
 ANALYSIS_TYPES = (CompanyRef, CertificateSummary, Candidate, Trace, ExposureRow, Exposure, VerdictTable, AlignmentGroup,
                   Alignment, Rate, ReliabilityGroup, Reliability, Priority, KeyCount, Trend, OffenderInvestigations, Offender,
                   RepeatOffenders, SearchHit, MonthCount, MonthCertificates, QuarterRisk, ProfileInvestigation, FactoryProfile,
-                  Me)
+                  Me) + CHINA_RAPEX_TYPES

@@ -15,6 +15,7 @@ from tracegraph.graph.errors import TracegraphError
 from tracegraph.graph.store import Store, open_store
 from tracegraph.loaders.load import FORMATS, FileSummary, LoadReport, load
 from tracegraph.loaders.reader import FileProblem
+from tracegraph.loaders.rules import INVESTIGATION_STATUSES, OUTCOMES
 
 
 T = TypeVar("T")
@@ -572,3 +573,148 @@ def token_revoke(ctx: _Context, token_id: str) -> None:
     if not revoked:
         _fail(f"no token {token_id}")
     click.echo(f"revoked {token_id}")
+
+
+# -- China-RAPEX: AQSIQ's work list of EU alerts on products from China, its follow-up, the report ---------
+def _dates(**given: str | None) -> dict[str, str | None]:
+    """The ISO dates of options given (a bad one ends the command naming it)."""
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_date
+
+    out: dict[str, str | None] = {}
+    for name, value in given.items():
+        try:
+            out[name] = clean_date(value) if value else None
+        except InvalidIdentifier as exc:
+            _fail(f"--{name.replace('_', '-')}: {exc}")
+    return out
+
+
+@main.group("china-rapex")
+def china_rapex_group() -> None:
+    """The China-RAPEX loop: EU alerts on products from China, traced, and AQSIQ's follow-up of each."""
+
+
+def _alert_line(a: dict[str, Any]) -> str:
+    t, f = a["trace"], a["follow_up"]
+    top = t["top"]
+    factory = f"{top['uscc']} {top['name_zh'] or top['name_en'] or ''} ({top['confidence']:.2f})" if top else "-"
+    follow = "no follow-up"
+    if f:
+        outcomes = f" [{', '.join(f['outcomes'])}]" if f["outcomes"] else ""
+        found = f" factory {f['factory']['uscc']}" if f["factory"] else ""
+        follow = f"{f['status']}{outcomes}{found} opened {f['opened_on']}" + (f" closed {f['closed_on']}" if f["closed_on"] else "")
+    late = f"  OVERDUE ({a['days_open']} days)" if a["overdue"] else ""
+    return (f"{a['alert_no']:<13} {a['forwarded_on']}  {(a['product_name'] or '')[:24]:<24} {t['status']:<13} {factory}\n"
+            f"{'':<14}{a['state']}: {follow}{late}")
+
+
+@china_rapex_group.command("worklist")
+@click.option("--since", help="First day forwarded (the alert's date), ISO 8601.")
+@click.option("--until", help="Last day forwarded, ISO 8601.")
+@click.option("--status", type=click.Choice(["uninvestigated", *INVESTIGATION_STATUSES, "pending", "overdue", "concluded"]),
+              help="Only alerts with this follow-up status, or in this state (pending: not concluded; overdue: "
+                   "pending more than 90 days after forwarding).")
+@click.option("--as-of", help="The day states and overdue are judged on, ISO 8601.  [default: today]")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per alert.")
+@pass_ctx
+def china_rapex_worklist(ctx: _Context, since: str | None, until: str | None, status: str | None, as_of: str | None,
+                         as_json: bool) -> None:
+    """AQSIQ's work list: alerts on products from China, traced to a factory, with their follow-up."""
+    from tracegraph.queries.china_rapex import worklist
+
+    d = _dates(since=since, until=until, as_of=as_of)
+    alerts = ctx.read(lambda store: worklist(store, d["since"], d["until"], status, d["as_of"]))
+    for a in alerts:
+        click.echo(json.dumps(a, ensure_ascii=False) if as_json else _alert_line(a))
+    if not as_json:
+        late = sum(a["overdue"] for a in alerts)
+        click.echo(f"{len(alerts)} alerts on products from China; {sum(a['trace']['status'] == 'traced' for a in alerts)} "
+                   f"traced to a factory, {sum(a['follow_up'] is not None for a in alerts)} with a follow-up, {late} overdue")
+
+
+@china_rapex_group.command("record")
+@click.argument("alert")
+@click.option("--status", required=True, type=click.Choice(INVESTIGATION_STATUSES))
+@click.option("--outcome", "outcomes", multiple=True,
+              type=click.Choice(OUTCOMES),
+              help="What was found or done; repeat for several.")
+@click.option("--factory", metavar="USCC", help="The factory the investigation found.")
+@click.option("--root-cause", help="What caused the non-compliance at the factory.")
+@click.option("--measures", help="The measures taken, as text.")
+@click.option("--opened-on", required=True, help="ISO 8601.")
+@click.option("--closed-on", help="ISO 8601.")
+@click.option("--reported-on", help="The day it was reported back to the EU, ISO 8601.")
+@click.option("--by", "org", required=True, metavar="ORG", help="Who records it (kept as its provenance, cn:cli:ORG).")
+@pass_ctx
+def china_rapex_record(ctx: _Context, alert: str, status: str, outcomes: tuple[str, ...], factory: str | None,
+                       root_cause: str | None, measures: str | None, opened_on: str, closed_on: str | None,
+                       reported_on: str | None, org: str) -> None:
+    """Record AQSIQ's follow-up of ALERT (an alert number, or the finding id the work list shows).
+
+    It lands as a cn-investigations record, checked by the same rules as a file or the API; a
+    later record of the same alert replaces it whole.
+    """
+    from tracegraph.loaders.submit import submit
+    from tracegraph.queries.china_rapex import finding_keys
+
+    item = {"status": status, "outcomes": list(outcomes) or None, "manufacturer_uscc": factory, "root_cause": root_cause,
+            "measures": measures, "opened_on": opened_on, "closed_on": closed_on, "reported_on": reported_on}
+    try:
+        store = ctx.open()
+        try:
+            (key,) = finding_keys(store, [alert])
+            if key is None:
+                _fail(f"no alert or finding {alert} in the store: a follow-up answers an alert the EU forwarded")
+            item["finding_id"] = key
+            (outcome,) = submit(store, "cn-investigations", [{k: v for k, v in item.items() if v}], org, via="cli")
+        finally:
+            store.close()
+    except TracegraphError as exc:
+        _fail(str(exc))
+        return
+    if outcome.status != "landed":
+        for field_name, reason in outcome.problems:
+            click.echo(f"  {field_name}: {reason}", err=True)
+        _fail(f"follow-up of {alert} not recorded", 1)
+    click.echo(f"recorded the follow-up of {key}: {status}" + (f" [{', '.join(outcomes)}]" if outcomes else "") + f", by {org}")
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports written as files."""
+
+
+@report_group.command("china-rapex")
+@click.option("--quarter", required=True, help="The quarter, like 2024Q3.")
+@click.option("--as-of", help="The day the figures are counted on, ISO 8601.  [default: the quarter's last day; "
+                              "today while the quarter runs]")
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The folder to write to (made if missing).")
+@pass_ctx
+def report_china_rapex(ctx: _Context, quarter: str, as_of: str | None, out_dir: str) -> None:
+    """AQSIQ's quarterly China-RAPEX follow-up report: a CSV file per table and one HTML page with charts.
+
+    Notifications forwarded in the quarter; how many were traced to a factory, investigated and
+    concluded; by outcome, category and hazard; the alerts of every quarter still open more than
+    90 days after forwarding; the factories that recur across the quarters of the trailing year.
+    The page needs nothing but itself (no script, font, image or link): it can be mailed.
+    """
+    from tracegraph.api.china_rapex_report import write
+    from tracegraph.queries.china_rapex import parse_quarter, report
+
+    try:
+        parse_quarter(quarter)
+    except ValueError as exc:
+        _fail(str(exc))
+    d = _dates(as_of=as_of)
+    try:
+        r = ctx.read(lambda store: report(store, quarter, d["as_of"]))
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    for path in write(r, out_dir):
+        click.echo(str(path))
+    click.echo(f"{r['quarter']} as of {r['as_of']}: {r['forwarded']} notifications forwarded, {r['traced']} traced to a "
+               f"factory, {r['investigated']} investigated, {r['concluded']} concluded; {r['open_past_due']} open past "
+               f"{r['due_days']} days")

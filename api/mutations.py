@@ -16,8 +16,7 @@ from tracegraph.api.context import ctx
 from tracegraph.api.permissions import MayDecideLinks, MayRecordInvestigations, MayReportFindings, MayShareCertificates
 from tracegraph.linkage import decide
 from tracegraph.loaders.submit import submit
-from tracegraph.graph.model import FINDING
-from tracegraph.queries import nodes as q
+from tracegraph.queries.china_rapex import finding_keys
 
 MAX_ITEMS = 500  # items in one mutation
 
@@ -42,6 +41,11 @@ class InvestigationInput:
     root_cause: str | None = None
     measures: str | None = None
     closed_on: str | None = None
+    # China-RAPEX follow-up: what the investigation of an alert found and did, when it was reported back
+    outcomes: list[str] | None = strawberry.field(default=None, description=(
+        "not_traceable (manufacturer or exporter not found, or no longer producing), no_measure, corrective_action, "
+        "export_ban, strengthened_supervision, export_licence_suspended; several allowed"))
+    reported_on: str | None = None
 
 
 @strawberry.input(description="An EU finding, with the fields of eu-findings.")
@@ -145,13 +149,18 @@ class Mutation:
         return await _write(info, "cn-certificates", _items(items))
 
     @strawberry.mutation(permission_classes=[MayRecordInvestigations],
-                         description="AQSIQ records its investigation of a finding and the measures taken (cn_authority).")
+                         description="AQSIQ records its investigation of a finding, or its follow-up of a China-RAPEX alert "
+                                     "(findingId: the finding's id or the alert number), and the measures taken and "
+                                     "outcomes (cn_authority).")
     async def record_investigations(self, info: Info, items: list[InvestigationInput]) -> WriteResult | None:
         raw = _items(items)
         ids = [str(i.get("finding_id", "")).strip() for i in raw]
-        known = await ctx(info).run(q.nodes, FINDING, ids)
+        keys = await ctx(info).run(finding_keys, ids)  # an alert number in any of its forms names its finding
+        for item, key in zip(raw, keys):
+            if key is not None:
+                item["finding_id"] = key
         refuse = {i: ("finding_id", f"no finding {fid} in the store: investigations answer findings the EU shared")
-                  for i, fid in enumerate(ids) if fid and fid not in known}
+                  for i, (fid, key) in enumerate(zip(ids, keys)) if fid and key is None}
         return await _write(info, "cn-investigations", raw, refuse)
 
     @strawberry.mutation(permission_classes=[MayDecideLinks],

@@ -259,6 +259,9 @@ class Investigation:
     closed_on: str | None
     root_cause: str | None = strawberry.field(description="Root cause found at the factory (company-internal)")
     measures: str | None = strawberry.field(description="Measures taken at the factory (company-internal)")
+    outcomes: list[str] | None = strawberry.field(description="China-RAPEX outcomes: not_traceable, no_measure, "
+                                                  "corrective_action, export_ban, … (company-internal)")
+    reported_on: str | None = strawberry.field(description="When the follow-up was reported back to the EU")
 
     @strawberry.field
     async def finding(self, info: Info) -> Finding | None:

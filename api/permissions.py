@@ -31,6 +31,10 @@ HIDDEN: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("ShipmentLine", "batch"): (INTERNAL_DENIED, INTERNAL),
     ("Investigation", "root_cause"): (INTERNAL_DENIED, INTERNAL),
     ("Investigation", "measures"): (INTERNAL_DENIED, INTERNAL),
+    ("Investigation", "outcomes"): (INTERNAL_DENIED, INTERNAL),
+    ("FollowUp", "root_cause"): (INTERNAL_DENIED, INTERNAL),  # China-RAPEX follow-up of an alert, as Investigation
+    ("FollowUp", "measures"): (INTERNAL_DENIED, INTERNAL),
+    ("FollowUp", "outcomes"): (INTERNAL_DENIED, INTERNAL),
     ("OffenderInvestigations", "measures"): (INTERNAL_DENIED, INTERNAL),
     ("OffenderInvestigations", "root_causes"): (INTERNAL_DENIED, INTERNAL),
     # a finding's batch is the factory's (18 of 20 demo findings' batches equal a CN shipment line's)

@@ -10,6 +10,7 @@ import strawberry
 from tracegraph.api.pagination import MAX_PAGE, offset_of
 from tracegraph.graph.errors import InvalidIdentifier
 from tracegraph.graph.ids import clean_date, clean_locode
+from tracegraph.queries.china_rapex import parse_quarter
 
 
 def _page_size(value: Any) -> int:
@@ -36,10 +37,18 @@ def _identifier(clean: Callable[[str], str], what: str) -> Callable[[Any], str]:
     return parse
 
 
+def _quarter(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a quarter is a string like 2024Q3, not {value!r}")
+    year, q = parse_quarter(value)
+    return f"{year}Q{q}"
+
+
 PageSize = NewType("PageSize", int)
 Cursor = NewType("Cursor", str)
 Date = NewType("Date", str)
 Locode = NewType("Locode", str)
+Quarter = NewType("Quarter", str)
 SCALARS: dict[object, Any] = {
     PageSize: strawberry.scalar(name="PageSize", serialize=int, parse_value=_page_size,
                                 description=f"How many items a page holds: an Int from 0 to {MAX_PAGE}."),
@@ -49,4 +58,6 @@ SCALARS: dict[object, Any] = {
                             description="A calendar date, ISO 8601: 2015-03-31."),
     Locode: strawberry.scalar(name="Locode", serialize=str, parse_value=_identifier(clean_locode, "a UN/LOCODE is a string like NLRTM"),
                               description="A UN/LOCODE of a port or place: NLRTM."),
+    Quarter: strawberry.scalar(name="Quarter", serialize=str, parse_value=_quarter,
+                               description="A calendar quarter: 2024Q3 (or 2024-Q3)."),
 }

@@ -26,12 +26,14 @@ from tracegraph.api.analysis import (ANALYSIS_TYPES, Alignment, Exposure, Factor
                                      Reliability, RepeatOffenders, SearchHit, Trace, alignment_of, exposure_of,
                                      factory_profile_of, me_of, offenders_of, priorities_of, reliability_of, search_of,
                                      trace_of)
+from tracegraph.api.analysis import (ChinaRapexAlert, ChinaRapexReport, ChinaRapexStatus, china_rapex_report_of,
+                                     china_rapex_worklist_of)
 from tracegraph.api.context import Context, ctx
 from tracegraph.api.mutations import Mutation
 from tracegraph.api.nodes import (NODE_TYPES, N, Arrival, Certificate, Exporter, Finding, Inspection, Investigation,
                                   Manufacturer, Office, Product, Shipment, by_key, of)
 from tracegraph.api.pagination import Connection, connection, paginate, window
-from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize
+from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize, Quarter
 from tracegraph.graph.errors import TracegraphError
 from tracegraph.graph.model import composite_key
 from tracegraph.queries import nodes as q
@@ -139,6 +141,20 @@ class Query:
     async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None,
                                rank_by: OffenderRanking = OffenderRanking.FINDINGS) -> RepeatOffenders:
         return await offenders_of(info, since, until, rank_by)
+
+    # -- China-RAPEX ------------------------------------------------------------------------------------------------
+    @strawberry.field(description="AQSIQ's work list: Safety Gate alerts on products from China, oldest first, traced, "
+                                  "with their follow-up; since/until select by the day forwarded (the alert's date), "
+                                  "status by follow-up status or state as of asOf (default today).")
+    async def china_rapex_worklist(self, info: Info, since: Date | None = None, until: Date | None = None,
+                                   status: ChinaRapexStatus | None = None, as_of: Date | None = None,
+                                   first: PageSize | None = None, after: Cursor | None = None) -> Connection[ChinaRapexAlert]:
+        return paginate(await china_rapex_worklist_of(info, since, until, status, as_of), first, after)
+
+    @strawberry.field(description="The quarterly China-RAPEX follow-up report (quarter like 2024Q3) as of asOf (default: "
+                                  "the quarter's last day, today while it runs).")
+    async def china_rapex_report(self, info: Info, quarter: Quarter, as_of: Date | None = None) -> ChinaRapexReport:
+        return await china_rapex_report_of(info, quarter, as_of)
 
     @strawberry.field(description="Manufacturers and exporters by name, in Chinese or English, or by USCC.")
     async def search(self, info: Info, text: str, first: PageSize | None = None, after: Cursor | None = None) -> Connection[SearchHit]:

@@ -334,9 +334,30 @@ def _certificate(v: dict[str, Any]) -> Record:
     return Record(m.CERTIFICATE, v["certificate_no"], v, edges)
 
 
+# -- China-RAPEX follow-up: what AQSIQ found and did on an alert (cn-investigations' optional extension)
+INVESTIGATION_STATUSES = ("open", "investigating", "measures_taken", "closed", "not_traceable")
+# The outcomes the China-RAPEX exchange reports, several per alert: ``not_traceable`` (manufacturer
+# or exporter not found, or no longer producing), ``no_measure``, and the measures taken.
+OUTCOMES = ("not_traceable", "no_measure", "corrective_action", "export_ban", "strengthened_supervision",
+            "export_licence_suspended")
+MEASURE_OUTCOMES = ("corrective_action", "export_ban", "strengthened_supervision", "export_licence_suspended")
+
+
+def _follow_up(v: dict[str, Any]) -> None:
+    """The rules the follow-up fields keep together: ``no_measure`` beside a measure is a contradiction,
+    and nothing is reported back before it was opened."""
+    outcomes = v.get("outcomes", ())
+    if "no_measure" in outcomes and set(outcomes) & set(MEASURE_OUTCOMES):
+        taken = ", ".join(o for o in outcomes if o in MEASURE_OUTCOMES)
+        raise FieldError("outcomes", f"no_measure contradicts {taken}: send the measures taken, or no_measure alone")
+    if v.get("reported_on") and v["reported_on"] < v["opened_on"]:
+        raise FieldError("reported_on", f"reported_on {v['reported_on']} is before opened_on {v['opened_on']}")
+
+
 def _investigation(v: dict[str, Any]) -> Record:
     if v.get("closed_on") and v["closed_on"] < v["opened_on"]:
         raise FieldError("closed_on", f"closed_on {v['closed_on']} is before opened_on {v['opened_on']}")
+    _follow_up(v)
     edges = [EdgeRef("INVESTIGATES", m.FINDING, v["finding_id"])]
     if v.get("manufacturer_uscc"):
         edges.append(EdgeRef("CONCERNS_FACTORY", m.MANUFACTURER, v["manufacturer_uscc"]))
@@ -401,8 +422,9 @@ RECORD_TYPES: dict[str, RecordType] = {
         ), _certificate),
         RecordType("cn-investigations", "cn", m.INVESTIGATION, (
             F("finding_id", _key, req=True, unique=True), F("manufacturer_uscc", uscc), F("opened_on", date, req=True),
-            F("status", _enum("open", "investigating", "measures_taken", "closed", "not_traceable"), req=True),
+            F("status", _enum(*INVESTIGATION_STATUSES), req=True),
             F("root_cause"), F("measures"), F("closed_on", date),
+            F("outcomes", _enum(*OUTCOMES), many=True), F("reported_on", date),  # China-RAPEX follow-up (optional)
         ), _investigation),
         RecordType("eu-arrivals", "eu", m.ARRIVAL, (
             F("mrn", mrn, req=True, unique=True), F("bill_of_lading", bill_of_lading),

@@ -49,9 +49,10 @@ def check(record_type: str, items: Sequence[Mapping[str, Any]]) -> tuple[list[It
 
 
 def submit(store: Store, record_type: str, items: Sequence[Mapping[str, Any]], sender: str,
-           refuse: Mapping[int, tuple[str, str]] | None = None) -> list[ItemOutcome]:
+           refuse: Mapping[int, tuple[str, str]] | None = None, via: str = "api") -> list[ItemOutcome]:
     """Land the valid ``items``; ``refuse`` maps item indexes to a (field, reason) the caller found
-    (a reference to a node that does not exist, say)."""
+    (a reference to a node that does not exist, say). They land under ``<side>:<via>:<sender>``:
+    ``via`` is ``api``, or ``cli`` for a record typed at the command line."""
     outcomes, records = check(record_type, items)
     if refuse:
         keep = []
@@ -66,7 +67,7 @@ def submit(store: Store, record_type: str, items: Sequence[Mapping[str, Any]], s
     if records:
         with store.writing():
             at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-            store.apply(records, Source(RECORD_TYPES[record_type].side, f"api:{sender}", at))
+            store.apply(records, Source(RECORD_TYPES[record_type].side, f"{via}:{sender}", at))
             store.commit()
             link(store, at, since=at)
             store.checkpoint()  # compacts only when the log has grown large

@@ -18,3 +18,5 @@ schemathesis.graphql.scalar("Locode", st.one_of(st.sampled_from(["NLRTM", "DEHAM
 schemathesis.graphql.scalar("Date", st.one_of(st.dates().map(str), st.text(max_size=12)).map(nodes.String))
 schemathesis.graphql.scalar("PageSize", st.integers(-5, 150).map(nodes.Int))
 schemathesis.graphql.scalar("Cursor", st.one_of(st.integers(0, 60).map(_cursor), st.text(max_size=12)).map(nodes.String))
+schemathesis.graphql.scalar("Quarter", st.one_of(st.sampled_from(["2015Q1", "2015-Q2", "2024q3", "2024Q5"]),
+                                                 st.text(max_size=8)).map(nodes.String))
