@@ -34,7 +34,7 @@ from tracegraph.api.nodes import (NODE_TYPES, N, Arrival, Certificate, Exporter,
                                   Manufacturer, Office, Product, Shipment, by_key, of)
 from tracegraph.api.pagination import Connection, connection, paginate, window
 from tracegraph.api.scalars import SCALARS, Cursor, Date, Locode, PageSize, Quarter
-from tracegraph.graph.errors import TracegraphError
+from tracegraph.graph.errors import StoreError, TracegraphError
 from tracegraph.graph.model import composite_key
 from tracegraph.queries import nodes as q
 
@@ -182,6 +182,11 @@ class Observe(SchemaExtension):
         context.operation.update(type=op_type, name=ec.operation_name)
         result = ec.result
         errors = getattr(result, "errors", None) or ec.pre_execution_errors or []
+        for e in errors:  # a bad argument is the client's to fix: say so in the error, as GraphQL servers do
+            if isinstance(e.original_error, ValueError) and not (e.extensions or {}).get("code"):
+                e.extensions = {**(e.extensions or {}), "code": "BAD_USER_INPUT"}
+            elif isinstance(e.original_error, StoreError) and not (e.extensions or {}).get("code"):
+                e.extensions = {**(e.extensions or {}), "code": "SERVICE_UNAVAILABLE"}
         if errors:
             messages = [e.message for e in errors][:5]
             context.operation["errors"] = messages

@@ -93,8 +93,8 @@ def serve(store: Store, tmp: Path, *args: str, env: dict[str, str] | None = None
     raise RuntimeError(f"tracegraph serve did not answer within 120 s: {served.log.read_text()}")
 
 
-def serve_loaded(request: Any, kind: str, tmp: Path, folder: Path) -> Served:
-    """Load and link ``folder`` into a new store of ``kind`` (``embedded`` or ``neo4j``) and serve it."""
+def serve_loaded(request: Any, kind: str, tmp: Path, folder: Path | list[Path]) -> Served:
+    """Load and link ``folder`` (or several) into a new store of ``kind`` (``embedded`` or ``neo4j``) and serve it."""
     from tracegraph.graph.memory import MemoryStore
     from tracegraph.linkage import link
     from tracegraph.loaders.load import load
@@ -107,7 +107,7 @@ def serve_loaded(request: Any, kind: str, tmp: Path, folder: Path) -> Served:
         settings = request.getfixturevalue("neo4j_server")
         store = _open_neo4j(settings)
         env = {"NEO4J_USER": settings[1], "NEO4J_PASSWORD": settings[2]}
-    assert load(store, [str(folder)]).rejected == 0
+    assert load(store, [str(f) for f in (folder if isinstance(folder, list) else [folder])]).rejected == 0
     link(store, "2026-01-01T00:00:00+00:00")
     served = serve(store, tmp, env=env)
     served.neo4j = request.getfixturevalue("neo4j_server") if kind == "neo4j" else None  # type: ignore[attr-defined]

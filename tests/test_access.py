@@ -21,6 +21,8 @@ from tracegraph.api.permissions import HIDDEN, IMPORTERS, INTERNAL
 from tracegraph.graph.memory import MemoryStore
 from tracegraph.queries import nodes as q
 from tracegraph.queries.trace import trace
+from china_rapex_data import write_china_rapex
+from exchange import FACTORY, FACTORY2
 from serving import Served, serve_loaded
 
 INTROSPECT = """{ __schema { queryType { name } types { name kind
@@ -47,7 +49,10 @@ def _camel(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def api(request, tmp_path_factory, demo_dir):
-    served = serve_loaded(request, "embedded", tmp_path_factory.mktemp("access"), demo_dir)
+    # The demo and the China-RAPEX set (Safety Gate alerts on products from China, a factory recurring
+    # across quarters): between them every type has data.
+    rapex = write_china_rapex(tmp_path_factory.mktemp("access-rapex"))
+    served = serve_loaded(request, "embedded", tmp_path_factory.mktemp("access"), [demo_dir, rapex])
     yield served
     served.stop()
 
@@ -78,8 +83,9 @@ def root_args(api: Served) -> dict[str, dict[str, Any]]:
         else:
             raise AssertionError("the demo data has no finding with every path")
         finding, factory = f["key"], t.candidates[0].uscc
-        investigated = q.page(s, "Investigation", 0, 1)[1][0]
-        profiled = q.nodes(s, "Investigation", [investigated])[investigated]["manufacturer_uscc"]
+        investigations = q.nodes(s, "Investigation", q.page(s, "Investigation", 0, 10_000)[1])
+        investigated = next(k for k, i in sorted(investigations.items()) if i["manufacturer_uscc"] not in (FACTORY, FACTORY2))
+        profiled = investigations[investigated]["manufacturer_uscc"]  # a demo factory: shipments and certificates by month
         product = one("Manufacturer", "MADE_BY", "in", factory)
         exporter = one("Shipment", "EXPORTED_BY", "out", shipment)
         inspection = one("Arrival", "CHECKED", "in", arrival)
@@ -92,7 +98,8 @@ def root_args(api: Served) -> dict[str, dict[str, Any]]:
             "inspection": {"inspectionId": inspection}, "finding": {"findingId": finding},
             "investigation": {"findingId": investigated}, "office": {"name": office}, "trace": {"findingId": finding},
             "exposure": {"uscc": factory}, "search": {"text": "toys"}, "factoryProfile": {"uscc": profiled},
-            "priorities": {"entryPoint": "NLRTM", "since": day[:8] + "01", "until": day}}
+            "priorities": {"entryPoint": "NLRTM", "since": day[:8] + "01", "until": day},
+            "chinaRapexReport": {"quarter": "2024Q3"}}
 
 
 def _literal(value: Any, kind: str) -> str:

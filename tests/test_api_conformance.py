@@ -4,6 +4,7 @@ a schemathesis GraphQL run, and the committed schema.graphql against `strawberry
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,5 +67,6 @@ def test_schemathesis_finds_no_server_error(api):
          "--checks", "not_a_server_error", "--max-examples", "30", "--workers", "1", "--seed", "20261126"],
         cwd=api.audit.parent, capture_output=True, text=True, env=env, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert "No issues found" in run.stdout
+    # Warnings may stand ("decideLink never returned data": fuzzed keys name no arrival); failures may not.
+    assert "Failures:" not in run.stdout and re.search(r"(\d+) generated, \1 passed", run.stdout), run.stdout[-4000:]
     assert "unexpected error" not in api.log.read_text()

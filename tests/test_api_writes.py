@@ -120,6 +120,9 @@ def test_a_person_confirms_and_rejects_a_link_through_the_api_and_it_holds(api):
     shipment = VALID["cn-shipments"]["declaration_no"]
     refused = api.gql("partner", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": shipment, "d": "REJECTED"})
     assert refused["data"]["decideLink"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    unknown = api.gql("analyst", DECIDE, {"t": "SAME_CONSIGNMENT", "s": "24NLXXXXXXXXXXXXX0", "e": shipment, "d": "REJECTED"})
+    assert "no Arrival 24NLXXXXXXXXXXXXX0" in unknown["errors"][0]["message"]
+    assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # the client's to fix, not a server fault
     out = api.data("analyst", DECIDE, {"t": "SAME_CONSIGNMENT", "s": MRN, "e": shipment, "d": "REJECTED"})["decideLink"]
     assert out["decision"] == "REJECTED" and out["by"] == "test analyst (analyst)" and out["links"] == []
     assert api.data("analyst", CONSIGNMENT, {"m": MRN})["arrival"]["consignment"] is None

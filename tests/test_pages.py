@@ -165,3 +165,27 @@ def test_a_partner_sees_no_importer_and_no_company_internal_field(api, facts, br
         assert not leaked, leaked
         assert not page.locator("#decisions button.confirm").count()  # a partner may not decide links
     assert not page.errors and browser.outside == []
+
+
+def test_aqsiq_records_a_follow_up_from_its_work_list(api, browser):
+    page = _sign_in(browser, api, "cn_authority")
+    page.goto(f"{api.url}/china-rapex")
+    page.wait_for_selector(".table tbody tr.clickable, .table tbody tr")
+    rows = api.data("cn_authority", "{ chinaRapexWorklist(first: 100) { totalCount edges { node { alertNo findingId state } } } }")
+    alerts = [e["node"] for e in rows["chinaRapexWorklist"]["edges"]]
+    assert alerts, "the demo data holds no Safety Gate alert on a product from China"
+    until(page, "(n) => document.querySelectorAll('.table tbody tr').length >= n", arg=min(len(alerts), 100))
+    target = next((a for a in alerts if a["state"] == "uninvestigated"), alerts[0])
+    row = page.locator(".table tbody tr", has_text=target["alertNo"]).first
+    row.locator("button.open-follow-up").click()
+    form = page.locator("form.follow-up")
+    form.locator("select[name=status]").select_option("measures_taken")
+    form.locator("input[name=o_corrective_action]").check()
+    form.locator("input[name=rootCause]").fill("paint supplier changed without testing")
+    form.locator("button.record").click()
+    page.wait_for_selector("form.follow-up .recorded")
+    _shot(page, "china-rapex")
+    got = api.data("cn_authority", "query($f: String!) { investigation(findingId: $f) { status outcomes rootCause } }",
+                   {"f": target["findingId"]})["investigation"]
+    assert got == {"status": "measures_taken", "outcomes": ["corrective_action"], "rootCause": "paint supplier changed without testing"}
+    assert not page.errors and browser.outside == []

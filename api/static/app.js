@@ -816,8 +816,107 @@
     }).catch(function (err) { show(failed(err)); });
   }
 
+  var OUTCOMES = ["not_traceable", "no_measure", "corrective_action", "export_ban", "strengthened_supervision", "export_licence_suspended"];
+  var STATUSES = ["open", "investigating", "measures_taken", "closed", "not_traceable"];
+
+  function followUpForm(alert, done) {  // what AQSIQ found and did on an alert (cn_authority)
+    var top = alert.factory || (alert.trace && alert.trace.top);
+    var today = new Date().toISOString().slice(0, 10);
+    var note = h("p", { class: "muted" });
+    var form = h("form", { class: "card follow-up", onsubmit: function (ev) {
+      ev.preventDefault();
+      var f = ev.target;
+      var item = { findingId: alert.findingId, status: f.status.value, openedOn: f.openedOn.value,
+        outcomes: OUTCOMES.filter(function (o) { return f["o_" + o].checked; }) };
+      ["manufacturerUscc", "rootCause", "measures", "closedOn", "reportedOn"].forEach(function (k) {
+        if (f[k].value.trim()) item[k] = f[k].value.trim();
+      });
+      gql("mutation($items: [InvestigationInput!]!) { recordInvestigations(items: $items) { accepted items { ok problems { field message } } } }",
+          { items: [item] }).then(function (d) {
+        var r = d.recordInvestigations;
+        if (r && r.accepted === 1) { note.className = "ok recorded"; note.textContent = t("worklist.recorded"); done(); }
+        else { note.className = "error"; note.textContent = (r ? r.items[0].problems : []).map(function (p) { return p.field + ": " + p.message; }).join("; "); }
+      }).catch(function (err) { note.className = "error"; note.textContent = err.message; });
+    } },
+      h("h3", null, t("worklist.recordFor", { alert: alert.alertNo })),
+      h("div", { class: "row" },
+        h("label", null, t("inv.status"), " ", h("select", { name: "status" }, STATUSES.map(function (x) {
+          return h("option", { value: x, selected: alert.followUp && alert.followUp.status === x }, t("inv.s." + x));
+        }))),
+        h("label", null, t("trace.factory"), " ", h("input", { type: "text", name: "manufacturerUscc", size: 20,
+          value: (alert.followUp && alert.followUp.factory && alert.followUp.factory.uscc) || (top && top.uscc) || "" })),
+        h("label", null, t("inv.opened"), " ", h("input", { type: "date", name: "openedOn", required: true,
+          value: (alert.followUp && alert.followUp.openedOn) || today })),
+        h("label", null, t("inv.closed"), " ", h("input", { type: "date", name: "closedOn", value: (alert.followUp && alert.followUp.closedOn) || "" })),
+        h("label", null, t("inv.reported"), " ", h("input", { type: "date", name: "reportedOn", value: (alert.followUp && alert.followUp.reportedOn) || "" }))),
+      h("div", { class: "row" }, t("worklist.outcomes") + ":", OUTCOMES.map(function (o) {
+        var on = alert.followUp && (alert.followUp.outcomes || []).indexOf(o) >= 0;
+        return h("label", null, h("input", { type: "checkbox", name: "o_" + o, checked: on }), " " + t("outcome." + o));
+      })),
+      h("div", { class: "row" },
+        h("label", null, t("inv.rootCause"), " ", h("input", { type: "text", name: "rootCause", size: 40,
+          value: (alert.followUp && alert.followUp.rootCause) || "" })),
+        h("label", null, t("inv.measures"), " ", h("input", { type: "text", name: "measures", size: 40,
+          value: (alert.followUp && alert.followUp.measures) || "" }))),
+      h("button", { type: "submit", class: "record" }, t("worklist.record")), note);
+    return form;
+  }
+
   function pageWorklist() {
-    show(h("h1", null, t("worklist.title")), h("p", { class: "muted" }, t("worklist.explain")));
+    var p = params();
+    var since = p.since || "", until = p.until || "", status = p.status || "";
+    var form = h("form", { class: "row", onsubmit: function (ev) {
+      ev.preventDefault();
+      var f = ev.target;
+      go("/china-rapex?" + new URLSearchParams({ since: f.since.value, until: f.until.value, status: f.status.value }).toString());
+    } },
+      h("label", null, t("offenders.since"), " ", h("input", { type: "date", name: "since", value: since })),
+      h("label", null, t("offenders.until"), " ", h("input", { type: "date", name: "until", value: until })),
+      h("label", null, t("inv.status"), " ", h("select", { name: "status" }, [""].concat(["UNINVESTIGATED", "PENDING", "OVERDUE", "CONCLUDED",
+        "OPEN", "INVESTIGATING", "MEASURES_TAKEN", "CLOSED", "NOT_TRACEABLE"]).map(function (x) {
+          return h("option", { value: x, selected: x === status }, x ? t("worklist.s." + x.toLowerCase()) : t("worklist.any"));
+        }))),
+      h("button", { type: "submit" }, t("priorities.go")));
+    var internal = may("see_internal");
+    var fields = "alertNo findingId forwardedOn quarter productName brand model hazard hazards riskLevel countryOfOrigin notifyingCountry " +
+      "state dueOn overdue daysOpen trace { status candidates top { uscc nameZh nameEn confidence } } factory { uscc nameZh nameEn } " +
+      "followUp { status " + (internal ? "outcomes rootCause measures " : "") + "openedOn closedOn reportedOn factory { uscc } }";
+    var variables = { since: since || null, until: until || null, status: status || null };
+    var query = "query($since: Date, $until: Date, $status: ChinaRapexStatus, $first: PageSize, $after: Cursor) { chinaRapexWorklist(" +
+      "since: $since, until: $until, status: $status, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } " +
+      "edges { node { " + fields + " } } } }";
+    var editor = h("div", { id: "follow-up" });
+    var tbl = table({
+      name: "china-rapex-worklist",
+      columns: [
+        { key: "alertNo", label: t("finding.alert"), cell: function (r) { return link("/findings/" + encodeURIComponent(r.findingId), r.alertNo); } },
+        { key: "forwardedOn", label: t("worklist.forwarded") },
+        { key: "productName", label: t("finding.product"), value: function (r) { return [r.productName, r.brand, r.model].filter(Boolean).join(" · "); } },
+        { key: "hazards", label: t("col.hazards"), value: function (r) { return (r.hazards || []).join(", "); } },
+        { key: "riskLevel", label: t("finding.risk"), cell: function (r) { return chip(r.riskLevel); } },
+        { key: "trace", label: t("trace.title"), value: function (r) { return r.trace.status; },
+          cell: function (r) { return chip(t("status." + r.trace.status), r.trace.status); } },
+        { key: "factory", label: t("trace.factory"), value: function (r) { var f = r.factory || r.trace.top; return f ? f.uscc : null; },
+          cell: function (r) {
+            var f = r.factory || r.trace.top;
+            return f ? h("span", null, link("/factories/" + encodeURIComponent(f.uscc), f.uscc), h("br"), names(f.nameZh, f.nameEn)) : null;
+          } },
+        { key: "state", label: t("worklist.state"), value: function (r) { return r.state + (r.overdue ? " overdue" : ""); },
+          cell: function (r) { return h("span", null, chip(t("worklist.s." + r.state), r.state), r.overdue ? chip(t("worklist.s.overdue"), "serious") : null); } },
+        { key: "followUp", label: t("worklist.followUp"), value: function (r) {
+          return r.followUp ? [r.followUp.status].concat(r.followUp.outcomes || []).join(", ") : null;
+        } },
+        { key: "record", label: "", csv: function () { return ""; }, cell: function (r) {
+          return may("record_investigations") ? h("button", { type: "button", class: "plain open-follow-up", onclick: function () {
+            editor.textContent = "";
+            editor.appendChild(followUpForm(r, function () { setTimeout(render, 600); }));
+            editor.scrollIntoView();
+          } }, t("worklist.record")) : null;
+        } }],
+      fetch: connectionFetcher(query, variables, ["chinaRapexWorklist"]),
+      everything: function () { return all(query, variables, ["chinaRapexWorklist"]); }
+    });
+    show(h("h1", null, t("worklist.title")), h("p", { class: "muted" }, t("worklist.explain")), form, tbl, editor);
   }
 
   render();
