@@ -184,6 +184,7 @@ class MemoryStore:
         self.seq = 0
         self.graph: nx.DiGraph = new_graph()
         self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
+        self._reader: tuple[Any, GraphReader] | None = None  # (the graph it reads, the reader): see reader()
         self._memo: dict[str, Any] = {}  # what queries derived from the graph, dropped by writes
         # Every node id as one string object, the node dict's own key: each relationship holds its
         # ends' ids as keys in both directions, and an equal string made anew for each of them (a
@@ -742,9 +743,15 @@ class MemoryStore:
         return self._by_label.get(label, [])
 
     def reader(self) -> GraphReader:
-        """The graph as a query's networkx side reads it."""
+        """The graph as a query's networkx side reads it (one per graph object: a trace is cheap
+        enough that building a reader for every call would show)."""
         g = self.graph
-        return GraphReader(g._node, g._succ, g._pred, self._label_index, self.memo)  # noqa: SLF001
+        cached = self._reader
+        if cached is not None and cached[0] is g:
+            return cached[1]
+        reader = GraphReader(g._node, g._succ, g._pred, self._label_index, self.memo)  # noqa: SLF001
+        self._reader = (g, reader)
+        return reader
 
     def run(self, query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Answer ``query`` by its networkx version."""

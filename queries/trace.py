@@ -23,6 +23,7 @@ ranking is shared.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from tracegraph.graph.model import (CONCERNS, CONCERNS_FACTORY, CONSIGNED_BY, COVERS, EXPORTED_BY, FINDING, IMPORTED_BY,
@@ -107,7 +108,7 @@ RETURN f.key AS id, consignments, matches, investigated
 
 
 def _key(nid: str) -> str:
-    return split_id(nid)[1]
+    return nid.partition(":")[2]  # split_id(nid)[1], inlined: this runs for every node a trace reads
 
 
 def _evidence_nx(g: GraphReader, finding_ids: list[str]) -> list[dict[str, Any]]:
@@ -158,19 +159,37 @@ def _evidence_cypher(db: CypherReader, finding_ids: list[str]) -> list[dict[str,
 EVIDENCE = Query("trace evidence", _evidence_nx, _evidence_cypher)
 
 
+def _by_product(x: dict[str, Any]) -> tuple[str, str, str]:
+    return x["product"], x["uscc"] or "", x["model"] or ""
+
+
+def _surest_first(c: dict[str, Any]) -> tuple[float, str, str]:
+    link = c["link"]
+    return (-link["score"], c["arrival"], link["shipment"]) if link else (1.0, c["arrival"], "")
+
+
 def _in_order(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its lists in one order, whatever order the store gave them in."""
-    consignments = []
-    for c in row["consignments"]:
-        link = c["link"] and dict(c["link"], evidence=list(c["link"]["evidence"] or []))
-        consignments.append(dict(
-            c, link=link, exporters=sorted(c["exporters"], key=lambda x: x["uscc"]),
-            lines=sorted(c["lines"], key=lambda x: (x["product"], x["uscc"] or "", x["model"] or "")),
-            certificates=sorted(c["certificates"], key=lambda x: x["certificate_no"])))
+    """A row with its lists in one order, whatever order the store gave them in. The row is the
+    store's fresh answer, so it is put in order in place; a list of one is left alone."""
+    consignments = row["consignments"]
+    for c in consignments:
+        link = c["link"]
+        if link is not None and not isinstance(link["evidence"], list):
+            link["evidence"] = list(link["evidence"] or [])
+        if len(c["exporters"]) > 1:
+            c["exporters"].sort(key=itemgetter("uscc"))
+        if len(c["lines"]) > 1:
+            c["lines"].sort(key=_by_product)
+        if len(c["certificates"]) > 1:
+            c["certificates"].sort(key=itemgetter("certificate_no"))
     # the consignment linkage is surest of first: the one a trace shows as the finding's
-    consignments.sort(key=lambda c: (-(c["link"] or {}).get("score", -1.0), c["arrival"], (c["link"] or {}).get("shipment", "")))
-    return dict(row, consignments=consignments, matches=sorted(row["matches"], key=lambda x: x["product"]),
-                investigated=sorted(row["investigated"]))
+    if len(consignments) > 1:
+        consignments.sort(key=_surest_first)
+    if len(row["matches"]) > 1:
+        row["matches"].sort(key=itemgetter("product"))
+    if len(row["investigated"]) > 1:
+        row["investigated"].sort()
+    return row
 
 
 def evidence(store: Store, finding_ids: list[str]) -> list[dict[str, Any]]:
