@@ -9,7 +9,7 @@ DEMO_SHIPMENTS ?= 5000
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 
-.PHONY: help venv install demo test test-embedded schema docs neo4j-start neo4j-stop bench bench-api lint clean
+.PHONY: help venv install demo test test-embedded schema docs screenshots neo4j-start neo4j-stop bench bench-api lint clean
 
 help:
 	@echo "make demo          generate demo data, load it into the embedded store, serve it (GraphiQL on :8000) with a token"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench         run the load benchmark (BENCH_SIZES=100000,1000000)"
 	@echo "make bench-api     requests/s of the API beside a bare Starlette floor (needs wrk)"
 	@echo "make schema        write schema.graphql from the code (a test checks it is current)"
+	@echo "make screenshots   drive the pages in headless chromium and save what it sees to docs/screenshots"
 	@echo "make docs          write docs/cli.md and the README's command list from the CLI (a test checks them)"
 
 $(STAMP): pyproject.toml
@@ -64,6 +65,11 @@ test-embedded: install
 # The command-line reference (docs/cli.md, the README's command list) from the CLI itself (a test fails when stale).
 docs: install
 	$(BIN)/python docs/cli_reference.py
+
+# The pages as docs/screenshots shows them: the browser tests, saving what they see.
+screenshots: install
+	deploy/browser.sh
+	TRACEGRAPH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -m "not neo4j" tests/test_pages.py tests/test_china_rapex.py -k "page or browser or rendered"
 
 # The GraphQL schema as committed in schema.graphql (a test fails when it is stale).
 schema: install
