@@ -19,7 +19,7 @@ from tracegraph.api.pagination import Connection, connection, paginate, window
 from tracegraph.api.scalars import Cursor, PageSize
 from tracegraph.queries.china_rapex import report as china_rapex_report
 from tracegraph.queries.china_rapex import worklist
-from tracegraph.queries.nodes import search
+from tracegraph.queries.search import search
 from tracegraph.queries.offenders import offenders
 from tracegraph.queries.priorities import priorities
 from tracegraph.queries.profile import factory_profile
@@ -308,20 +308,24 @@ class RepeatOffenders:
         return paginate(self._exporters, first, after)
 
 
-@strawberry.type(description="A manufacturer or exporter whose name matched.")
+@strawberry.type(description="What a search text named: a factory or exporter by name or USCC, a product by GTIN, an "
+                              "arrival by MRN, a finding by its id or Safety Gate alert number (kind Alert).")
 class SearchHit:
-    kind: str
-    uscc: str
+    kind: str = strawberry.field(description="Manufacturer, Exporter, Product, Arrival, Finding or Alert")
+    key: str = strawberry.field(description="The USCC, product key, MRN or finding id")
+    uscc: str | None = strawberry.field(description="The USCC of a factory or exporter")
     name_zh: str | None
     name_en: str | None
+    score: float = strawberry.field(description="100 for an identifier; for a name, how alike its trade-name core is (60-100)")
+    why: str = strawberry.field(description="Which name or identifier matched, in words")
 
     @strawberry.field
     async def manufacturer(self, info: Info) -> Manufacturer | None:
-        return await by_key(info, Manufacturer, self.uscc) if self.kind == "Manufacturer" else None
+        return await by_key(info, Manufacturer, self.key) if self.kind == "Manufacturer" else None
 
     @strawberry.field
     async def exporter(self, info: Info) -> Exporter | None:
-        return await by_key(info, Exporter, self.uscc) if self.kind == "Exporter" else None
+        return await by_key(info, Exporter, self.key) if self.kind == "Exporter" else None
 
 
 # -- a factory's profile, and who is asking -------------------------------------------------------------------
@@ -630,7 +634,8 @@ async def search_of(info: Info, text: str) -> list[SearchHit]:
     if len(text.strip()) < 2:
         return []  # too short to mean anything
     hits = await ctx(info).run(search, text)
-    return [SearchHit(kind=h["label"], uscc=h["key"], name_zh=h["name_zh"], name_en=h["name_en"]) for h in hits]
+    return [SearchHit(kind=h["kind"], key=h["key"], uscc=h["key"] if h["label"] in ("Manufacturer", "Exporter") else None,
+                      name_zh=h["name_zh"], name_en=h["name_en"], score=h["score"], why=h["why"]) for h in hits]
 
 
 ANALYSIS_TYPES = (CompanyRef, CertificateSummary, Candidate, Trace, ExposureRow, Exposure, VerdictTable, AlignmentGroup,

@@ -315,6 +315,22 @@ def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_j
             click.echo(f"{r['score']:.3f} {r['mrn']} {r['arrived_on']}: {'; '.join(r['reasons'][:3])}")
 
 
+@main.command("search")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per hit (kind, key, names, score, why).")
+@pass_ctx
+def search_cmd(ctx: _Context, text: str, as_json: bool) -> None:
+    """Factories and exporters by name in either script or USCC; products by GTIN, arrivals by MRN,
+    findings by id or Safety Gate alert number; best first, with what matched."""
+    from tracegraph.queries.search import search
+
+    for h in ctx.read(lambda s: search(s, text)):
+        if as_json:
+            click.echo(json.dumps({k: h[k] for k in ("kind", "key", "name_zh", "name_en", "score", "why")}, ensure_ascii=False))
+        else:
+            click.echo(f"{h['kind']:<12} {h['key']:<20} {h['score']:>5.1f}  {h['name_zh'] or ''} {h['name_en'] or ''}  ({h['why']})")
+
+
 @main.command("offenders")
 @click.option("--since", help="First finding date, ISO 8601 (default: the first finding).")
 @click.option("--until", help="Last finding date, ISO 8601 (default: the last finding).")

@@ -156,7 +156,8 @@ class Query:
     async def china_rapex_report(self, info: Info, quarter: Quarter, as_of: Date | None = None) -> ChinaRapexReport:
         return await china_rapex_report_of(info, quarter, as_of)
 
-    @strawberry.field(description="Manufacturers and exporters by name, in Chinese or English, or by USCC.")
+    @strawberry.field(description="Factories and exporters by name in either script (EU spellings and typing errors too) "
+                                  "or USCC; products by GTIN, arrivals by MRN, findings by id or alert number; best first.")
     async def search(self, info: Info, text: str, first: PageSize | None = None, after: Cursor | None = None) -> Connection[SearchHit]:
         return paginate(await search_of(info, text), first, after)
 

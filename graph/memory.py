@@ -33,6 +33,7 @@ from tracegraph.graph.adjacency import EMPTY, GRAPH_VIEWS, Placeholder, new_grap
 from tracegraph.graph.errors import StoreError, StoreLocked, StoreNotFound
 from tracegraph.graph.model import (
     INFERRED,
+    OTHER_ENDS,
     STATED,
     EdgeRef,
     Link,
@@ -676,12 +677,18 @@ class MemoryStore:
         # in 106k distinct dicts. Like the other shared relationship dicts, never changed in place.
         shared: dict[Any, Any] = {}
         ids = self._node_ids(len(links))
+        other_ends = OTHER_ENDS.get(rel_type, ())
         for link in links:
             a, b = ids.get(f"{start_label}:{link.start}"), ids.get(f"{end_label}:{link.end}")
+            for label in other_ends:
+                if b is None and (b := ids.get(f"{label}:{link.end}")) is None and not self._ids_complete:
+                    b = f"{label}:{link.end}" if f"{label}:{link.end}" in nodes else None
+                    b = b and ids.setdefault(b, b)
             if a is None or b is None:
                 if self._ids_complete:
                     continue  # linkage only links nodes that exist
-                a, b = f"{start_label}:{link.start}", f"{end_label}:{link.end}"
+                a = f"{start_label}:{link.start}"
+                b = b or f"{end_label}:{link.end}"
                 if a not in nodes or b not in nodes:
                     continue
                 a, b = ids.setdefault(a, a), ids.setdefault(b, b)

@@ -83,6 +83,10 @@ INFERRED: dict[str, tuple[str, str]] = {
     CONSIGNED_BY: (ARRIVAL, EXPORTER),
     SAME_AS: (MANUFACTURER, MANUFACTURER),
 }
+# Labels the end of an inferred link may have instead, when no node of its end label has the key
+# (both are keyed by USCC): a declared consignor that is a factory exporting itself, not registered
+# as an exporter, is that Manufacturer.
+OTHER_ENDS: dict[str, tuple[str, ...]] = {CONSIGNED_BY: (MANUFACTURER,)}
 REL_TYPES = frozenset({t for rels in STATED.values() for t in rels} | set(INFERRED))
 
 

@@ -25,7 +25,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Ses
 from neo4j import exceptions as neo4j_errors
 
 from tracegraph.graph.errors import StoreError, StoreNotFound, StoreUnavailable
-from tracegraph.graph.model import INFERRED, LABELS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
+from tracegraph.graph.model import INFERRED, LABELS, OTHER_ENDS, STATED, ApplyResult, GraphDump, Link, Record, Source, Stats
 from tracegraph.graph.reading import P, Query, R
 
 BATCH = 1_000  # measured: larger batches are slower on this statement shape (bench/load.py)
@@ -434,9 +434,12 @@ class Neo4jStore:
         """Replace the ``rel_type`` links that leave the nodes keyed ``starts`` by ``links``."""
         start_label, end_label = INFERRED[rel_type]
         drop = f"UNWIND $keys AS k MATCH (:`{start_label}` {{key: k}})-[r:`{rel_type}`]->() DELETE r"
+        ends = (end_label, *OTHER_ENDS.get(rel_type, ()))
+        find_end = " ".join(f"OPTIONAL MATCH (b{i}:`{label}` {{key: l.e}})" for i, label in enumerate(ends))
         add = (
             "UNWIND $rows AS l "
-            f"MATCH (a:`{start_label}` {{key: l.s}}) MATCH (b:`{end_label}` {{key: l.e}}) "
+            f"MATCH (a:`{start_label}` {{key: l.s}}) {find_end} "
+            f"WITH a, l, coalesce({', '.join(f'b{i}' for i in range(len(ends)))}) AS b WHERE b IS NOT NULL "
             f"CREATE (a)-[:`{rel_type}` {{method: l.m, score: l.score, evidence: l.ev, _src: ['linkage:' + l.m], _at: $at}}]->(b)"
         )
         for i in range(0, len(starts), BATCH * 10):

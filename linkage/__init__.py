@@ -7,9 +7,10 @@ Neither side knows the other's identifiers. After a load, linkage infers:
   container is listed on one side only);
 * ``MATCHES_PRODUCT`` — a finding's product to CN products, by GTIN, then brand and model
   (normalised, then fuzzy with rapidfuzz);
-* ``CONSIGNED_BY`` — an arrival's declared consignor (free text) to a CN exporter: names reduced
-  to their trade-name core (no legal suffix, goods word or place name), Chinese names through
-  pypinyin, compared with rapidfuzz, ties broken by city and by the linked shipment's exporter;
+* ``CONSIGNED_BY`` — an arrival's declared consignor (free text) to the CN company it is (an
+  exporter, or a factory exporting itself) by :mod:`tracegraph.linkage.matcher`: trade-name cores
+  in both scripts (pinyin and Cantonese readings), typing errors tolerated, abstaining when unsure;
+  the companies the linked shipment names may link on a weaker match;
 * ``SAME_AS`` — one factory registered twice: the same trade-name core in the same city at a
   similar address.
 
@@ -27,7 +28,7 @@ from typing import Any, Iterable
 from tracegraph.graph.model import CONSIGNED_BY, MATCHES_PRODUCT, SAME_AS, SAME_CONSIGNMENT, Link
 from tracegraph.graph.store import Store
 from tracegraph.linkage.consignments import CANDIDATES, link_consignments
-from tracegraph.linkage.consignors import CONSIGNORS, EXPORTERS, link_consignors
+from tracegraph.linkage.consignors import COMPANIES, CONSIGNORS, link_consignors
 from tracegraph.linkage.decisions import DECISIONS, apply_decisions, decide, decision_record
 from tracegraph.linkage.duplicates import MANUFACTURERS, link_duplicates
 from tracegraph.linkage.products import FINDINGS, PRODUCTS, match_products
@@ -74,10 +75,10 @@ def _link(store: Store, at: str, since: str | None) -> LinkReport:
     starts, links = match_products(store.run(FINDINGS), store.run(PRODUCTS))
     links = put(MATCHES_PRODUCT, starts, links)
     report.findings, report.findings_matched = len(starts), len({l.start for l in links})
-    exporters = store.run(EXPORTERS)
-    only = None if since is None or any(x["at"] >= since for x in exporters) else sorted(relinked)
+    companies = store.run(COMPANIES)
+    only = None if since is None or any(x["at"] >= since for x in companies) else sorted(relinked)
     consignors: Iterable[dict[str, Any]] = store.run(CONSIGNORS, only)
-    starts, links = link_consignors(consignors, exporters)
+    starts, links = link_consignors(consignors, companies)
     del consignors, only, relinked  # (the snapshot at the end should not stand on them too)
     links = put(CONSIGNED_BY, starts, links)
     report.consignors_linked = len(links)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracegraph.graph.model import (CONSIGNED_BY, INFERRED, LINK_DECISION, SAME_CONSIGNMENT, Link, Record, Source,
+from tracegraph.graph.model import (CONSIGNED_BY, INFERRED, LINK_DECISION, OTHER_ENDS, SAME_CONSIGNMENT, Link, Record, Source,
                                     composite_key, node_id, split_id)
 from tracegraph.graph.reading import CypherReader, GraphReader, Query
 from tracegraph.graph.store import Store
@@ -53,16 +53,19 @@ def _links_of_nx(g: GraphReader, rel_type: str, start: str, end: str) -> dict[st
     a = node_id(start_label, start)
     links = [Link(rel_type, start, split_id(b)[1], d["method"], d["score"], tuple(d["evidence"]))
              for b, d in g.succ.get(a, {}).items() if d["type"] == rel_type]
-    return {"start": a in g.nodes, "end": node_id(end_label, end) in g.nodes, "links": links}
+    ends = (end_label, *OTHER_ENDS.get(rel_type, ()))
+    return {"start": a in g.nodes, "end": any(node_id(label, end) in g.nodes for label in ends), "links": links}
 
 
 def _links_of_cypher(db: CypherReader, rel_type: str, start: str, end: str) -> dict[str, Any]:
     start_label, end_label = INFERRED[rel_type]
+    ends = list(enumerate((end_label, *OTHER_ENDS.get(rel_type, ()))))
+    find_end = "\n".join(f"OPTIONAL MATCH (b{i}:`{label}` {{key: $end}})" for i, label in ends)
     rows = db.rows(f"""
         OPTIONAL MATCH (a:`{start_label}` {{key: $start}})
-        OPTIONAL MATCH (b:`{end_label}` {{key: $end}})
+        {find_end}
         OPTIONAL MATCH (a)-[r:`{rel_type}`]->(x)
-        RETURN a IS NOT NULL AS start, b IS NOT NULL AS end,
+        RETURN a IS NOT NULL AS start, {" OR ".join(f"b{i} IS NOT NULL" for i, _ in ends)} AS end,
                collect(CASE WHEN r IS NULL THEN NULL ELSE {{end: x.key, method: r.method, score: r.score, evidence: r.evidence}} END) AS links
         """, start=start, end=end)
     row = rows[0]

@@ -17,7 +17,11 @@ LEGAL = frozenset(
 )
 GOODS = frozenset("toy toys plastic plastics electronic electronics crafts craft gift gifts".split())
 _ZH_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "进出口", "国际贸易", "贸易", "国际", "实业", "制品", "塑胶",
-                "电子", "工艺品", "玩具", "公司", "一厂", "厂", "集团", "（一厂）")
+                "电子", "工艺品", "玩具", "公司", "一厂", "厂", "集团", "（一厂）",
+                # goods and trades a name ends with, before its legal form
+                "外贸综合服务", "综合服务", "服务", "商贸", "毛绒", "婴童用品", "儿童用品", "母婴用品", "用品", "木制", "木业",
+                "家用电器", "电器", "灯饰", "照明", "光电", "智能", "科技", "五金", "礼品", "文具", "体育", "日用品", "日用",
+                "塑料", "工艺", "电子科技", "发展", "工贸", "制造", "织造", "纺织", "服装", "家具", "玩具礼品")
 _ZH_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,3}?[省市区县])+")
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -44,6 +48,6 @@ def core_zh(name: str) -> str:
     while changed:
         changed = False
         for suffix in _ZH_SUFFIXES:
-            if core.endswith(suffix) and len(core) > len(suffix):
+            if core.endswith(suffix) and len(core) >= len(suffix) + 2:  # a trade name has two characters or more
                 core, changed = core[: -len(suffix)], True
     return "".join(lazy_pinyin(core)).replace("'", "")

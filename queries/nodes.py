@@ -1,5 +1,5 @@
 """Batched lookups that the API's DataLoaders call: nodes by key, neighbours by relationship, pages
-of a label, and a name search. Each is one store call for a whole batch of keys, written once per
+of a label, and search (:mod:`tracegraph.queries.search`). Each is one store call for a whole batch of keys, written once per
 store (the networkx function and the Cypher text side by side).
 
 Labels, relationship types and property names are never taken from a request: callers pass
@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import Any, Mapping
 
-from tracegraph.graph.model import EXPORTER, LABELS, MANUFACTURER, REL_TYPES, node_id, split_id
+from tracegraph.graph.model import LABELS, REL_TYPES, node_id, split_id
 from tracegraph.graph.reading import EMPTY, CypherReader, GraphReader, Query
 from tracegraph.graph.store import Store
 
@@ -154,37 +154,9 @@ def sorted_by(g: GraphReader, label: str, prop: str) -> tuple[list[str], list[st
     return g.memo(f"by:{label}.{prop}", build)
 
 
-# -- search over company names, in both scripts ------------------------------------------------------
-def _companies_nx(g: GraphReader) -> list[dict[str, Any]]:
-    return [{"label": label, "key": split_id(nid)[1], "name_zh": g.nodes[nid].get("name_zh"), "name_en": g.nodes[nid].get("name_en")}
-            for label in (MANUFACTURER, EXPORTER) for nid in g.ids(label)]
-
-
-def _companies_cypher(db: CypherReader) -> list[dict[str, Any]]:
-    return db.rows("MATCH (n) WHERE n:Manufacturer OR n:Exporter "
-                   "RETURN labels(n)[0] AS label, n.key AS key, n.name_zh AS name_zh, n.name_en AS name_en")
-
-
-COMPANIES = Query("companies", _companies_nx, _companies_cypher)
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
+# -- search ------------------------------------------------------------------------------------------
 def search(store: Store, text: str) -> list[dict[str, Any]]:
-    """Manufacturers and exporters whose Chinese or English name contains ``text`` (case and
-    spacing ignored), or whose USCC is ``text``; exact names first, then names that start with it."""
-    q = _fold(text)
-    if not q:
-        return []
-    key = text.strip().upper()
-    companies = store.memo("companies", lambda: [
-        dict(c, folded=(_fold(c["name_en"] or ""), _fold(c["name_zh"] or ""))) for c in store.run(COMPANIES)])
-    rows = [c for c in companies if c["key"] == key or any(q in name for name in c["folded"])]
+    """What ``text`` names, best first: :func:`tracegraph.queries.search.search`."""
+    from tracegraph.queries.search import search as find  # (it reads nodes through this module)
 
-    def rank(r: dict[str, Any]) -> tuple:
-        names = r["folded"]
-        return (0 if q in names else 1 if any(n.startswith(q) for n in names) else 2, r["label"], r["key"])
-
-    return [{k: r[k] for k in ("label", "key", "name_zh", "name_en")} for r in sorted(rows, key=rank)]
+    return find(store, text)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from tracegraph.graph.model import (CONCERNS, CONCERNS_FACTORY, CONSIGNED_BY, COVERS, EXPORTED_BY, FINDING, IMPORTED_BY,
+from tracegraph.graph.model import (CONCERNS, CONCERNS_FACTORY, CONSIGNED_BY, COVERS, EXPORTED_BY, EXPORTER, FINDING, IMPORTED_BY,
                                     INVESTIGATES, LINE_OF, MADE_BY, MANUFACTURER, MATCHES_PRODUCT, OF_PRODUCT, SAME_AS,
                                     SAME_CONSIGNMENT, node_id, split_id)
 from tracegraph.graph.reading import CypherReader, GraphReader, Query
@@ -86,7 +86,7 @@ CALL (f) {
     RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE {uscc: x.key, name_zh: x.name_zh, name_en: x.name_en} END) AS exporters
   }
   CALL (a) {
-    OPTIONAL MATCH (a)-[:CONSIGNED_BY]->(cx)
+    OPTIONAL MATCH (a)-[:CONSIGNED_BY]->(cx:Exporter)
     RETURN min(cx.key) AS consignor
   }
   RETURN collect(CASE WHEN a IS NULL THEN NULL ELSE {
@@ -107,6 +107,9 @@ RETURN f.key AS id, consignments, matches, investigated
 """
 
 
+EXPORTER_ID = node_id(EXPORTER, "")  # a consignor that is a factory (exporting itself) is no exporter
+
+
 def _key(nid: str) -> str:
     return nid.partition(":")[2]  # split_id(nid)[1], inlined: this runs for every node a trace reads
 
@@ -121,7 +124,7 @@ def _evidence_nx(g: GraphReader, finding_ids: list[str]) -> list[dict[str, Any]]
             continue
         consignments = []
         for aid in g.out(fid, CONCERNS):
-            base: dict[str, Any] = {"arrival": _key(aid), "consignor": min((_key(x) for x in g.out(aid, CONSIGNED_BY)), default=None),
+            base: dict[str, Any] = {"arrival": _key(aid), "consignor": min((_key(x) for x in g.out(aid, CONSIGNED_BY) if x.startswith(EXPORTER_ID)), default=None),
                     "link": None, "exporters": [], "lines": [], "certificates": []}
             shipments = g.out(aid, SAME_CONSIGNMENT)
             if not shipments:

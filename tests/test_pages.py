@@ -189,3 +189,14 @@ def test_aqsiq_records_a_follow_up_from_its_work_list(api, browser):
                    {"f": target["findingId"]})["investigation"]
     assert got == {"status": "measures_taken", "outcomes": ["corrective_action"], "rootCause": "paint supplier changed without testing"}
     assert not page.errors and browser.outside == []
+
+
+def test_the_search_page_shows_the_company_an_eu_spelling_denotes_first(api, facts, browser):
+    spelling, key = facts["consignor"]  # as an EU declaration wrote it, and the company linkage linked it to
+    page = _sign_in(browser, api, "analyst")
+    page.goto(f"{api.url}/search?q={spelling.replace(' ', '+')}")
+    page.wait_for_selector("#results table.hits tbody tr")
+    first = page.locator("#results table.hits tbody tr").first
+    assert first.get_attribute("data-key") == key
+    assert "trade name" in first.inner_text()  # the page says why it matched
+    assert not page.errors, page.errors

@@ -133,14 +133,17 @@ def test_both_stores_link_and_trace_alike(store_factory, demo_dir):
     "HONGFA IMP. & EXP. CO LTD",
     "shantou hongfa i/e co., ltd",
     "Hongfa Import and Export Company Limited (Shantou)",
-    "HONGFAA IMPORT EXPORT",  # a typo: fuzzy
+    "HONGFAA IMPORT EXPORT",  # a typo: fuzzy, and the linked shipment's exporter
+    "SHANTOU HONGFA IMPORT & EXPOTR COA, LTD.",  # typos in the trade words
 ])
 def test_the_declared_consignor_links_to_the_exporter_across_spellings(store, tmp_path, declared):
     folder = write_all(tmp_path / "in")
     # only the Chinese name: the match goes through its transliteration
     write_csv(folder / "cn-exporters.csv", [dict(VALID["cn-exporters"], name_en="")])
-    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], consignor_name=declared, bill_of_lading="",
-                                                containers=make_container("TGHU000002"))])
+    # a name one letter off a short trade name links only when the consignment names the company too
+    # (alone, unknown companies one letter from a known one would link: ZHUYUAN to Huyuan)
+    unlinked = {} if "HONGFAA" in declared else {"bill_of_lading": "", "containers": make_container("TGHU000002")}
+    write_csv(folder / "eu-arrivals.csv", [dict(VALID["eu-arrivals"], consignor_name=declared, **unlinked)])
     _load_and_link(store, folder)
     links = [(k, v) for k, v in store.dump().edges.items() if k[0] == "CONSIGNED_BY"]
     assert [k[2] for k, _ in links] == [("Exporter", EXPORTER)]

@@ -382,9 +382,10 @@
   }
 
   function hitHref(hit) {
-    if (hit.kind === "Manufacturer") return "/factories/" + encodeURIComponent(hit.uscc);
-    if (hit.kind === "Exporter") return "/exporters/" + encodeURIComponent(hit.uscc);
-    if (hit.kind === "Finding" || hit.kind === "Alert") return "/findings/" + encodeURIComponent(hit.uscc);
+    if (hit.kind === "Manufacturer") return "/factories/" + encodeURIComponent(hit.key);
+    if (hit.kind === "Exporter") return "/exporters/" + encodeURIComponent(hit.key);
+    if (hit.kind === "Finding" || hit.kind === "Alert") return "/findings/" + encodeURIComponent(hit.key);
+    if (hit.kind === "Product") return "/factories/" + encodeURIComponent(hit.key.split("|")[0]);
     return null;
   }
 
@@ -394,15 +395,16 @@
     show(h("h1", null, t("nav.search")), searchForm(q), results);
     if (!q) return;
     results.appendChild(h("p", { class: "muted" }, t("common.loading")));
-    gql("query($t: String!) { search(text: $t, first: 50) { totalCount edges { node { kind uscc nameZh nameEn } } } }", { t: q })
+    gql("query($t: String!) { search(text: $t, first: 50) { totalCount edges { node { kind key nameZh nameEn score why } } } }", { t: q })
       .then(function (d) {
         results.textContent = "";
         var hits = d.search.edges.map(function (e) { return e.node; });
         results.appendChild(h("p", { class: "muted" }, hits.length ? t("search.count", { n: d.search.totalCount, q: q }) : t("search.none", { q: q })));
         results.appendChild(h("table", { class: "hits" }, h("tbody", null, hits.map(function (hit) {
           var href = hitHref(hit);
-          return h("tr", null, h("td", null, chip(t("kind." + hit.kind), "kind")),
-            h("td", null, href ? link(href, hit.uscc) : hit.uscc), h("td", null, names(hit.nameZh, hit.nameEn)));
+          return h("tr", { "data-key": hit.key }, h("td", null, chip(t("kind." + hit.kind), "kind")),
+            h("td", null, href ? link(href, hit.key) : hit.key), h("td", null, names(hit.nameZh, hit.nameEn)),
+            h("td", { class: "muted" }, hit.why));
         }))));
       }).catch(function (err) { results.textContent = ""; results.appendChild(failed(err)); });
   }
