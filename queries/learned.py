@@ -73,7 +73,7 @@ def _arrivals_nx(g: GraphReader, window: tuple[str, str, str] | None) -> list[di
         rows.append({"arrival": split_id(aid)[1], "arrived_on": a["arrived_on"], "entry_point": a.get("entry_point"),
                      "importer": split_id(importer)[1] if importer else None,
                      "shipment": split_id(link[0])[1] if link else None, "link_score": link[1].get("score") if link else None,
-                     "check_days": [i.get("inspected_on") for i in checks], "outcomes": [i.get("outcome") for i in checks]})
+                     "checks": [[i.get("inspected_on"), i.get("outcome")] for i in checks]})
     return rows
 
 
@@ -86,8 +86,7 @@ def _arrivals_cypher(db: CypherReader, window: tuple[str, str, str] | None) -> l
         RETURN a.key AS arrival, a.arrived_on AS arrived_on, a.entry_point AS entry_point,
                COLLECT { MATCH (a)-[:IMPORTED_BY]->(i:Importer) RETURN i.key ORDER BY i.key LIMIT 1 }[0] AS importer,
                s.key AS shipment, r.score AS link_score,
-               [(a)<-[:CHECKED]-(i:Inspection) | i.inspected_on] AS check_days,
-               [(a)<-[:CHECKED]-(i:Inspection) | i.outcome] AS outcomes
+               [(a)<-[:CHECKED]-(i:Inspection) | [i.inspected_on, i.outcome]] AS checks
         """, **params)
 
 
@@ -190,13 +189,16 @@ SAME_AS_PAIRS = Query("registrations of one factory", _same_as_nx, _same_as_cyph
 
 def arrival_rows(store: Store, window: tuple[str, str, str] | None) -> list[dict[str, Any]]:
     """The checked arrivals (``window`` None; kept until the data changes) or a window's, each with
-    the first check day and the outcomes, in the same order from both stores."""
+    its outcomes, ``checked_on`` (its first check) and ``found_on`` (its first non-compliant check),
+    in the same order from both stores."""
     def read() -> list[dict[str, Any]]:
         rows = store.run(ARRIVALS, window)
-        for r in rows:
-            days = [d for d in r.pop("check_days") if d]
-            r["checked_on"] = min(days) if days else None
-            r["outcomes"] = sorted(o for o in r["outcomes"] if o)
+        for r in rows:  # an outcome is known from the day of the check that found it
+            checks = [(d, o) for d, o in r.pop("checks") if d and o]
+            bad = [d for d, o in checks if o == "non_compliant"]
+            r["checked_on"] = min((d for d, _ in checks), default=None)
+            r["found_on"] = min(bad) if bad else None
+            r["outcomes"] = sorted(o for _, o in checks)
         return sorted(rows, key=lambda r: (r["arrived_on"], r["arrival"]))
     return store.memo("learned:checked", read) if window is None else read()
 
@@ -243,14 +245,15 @@ def _groups(pairs: list[dict[str, Any]]) -> dict[str, str]:
 
     def find(x: str) -> str:
         while parent.get(x, x) != x:
-            x = parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
         return x
 
     for p in pairs:
         a, b = find(p["a"]), find(p["b"])
         if a != b:
             parent[max(a, b)] = min(a, b)
-    return {x: find(x) for x in parent}
+    names = {x for p in pairs for x in (p["a"], p["b"])}
+    return {x: find(x) for x in names}
 
 
 def own_certificate(certificates: Iterable[tuple[str, str | None, str | None]], day: str) -> tuple[str, list[str]]:
@@ -316,18 +319,23 @@ def history(store: Store) -> History:
         h = History(_groups(store.run(SAME_AS_PAIRS)))
         eu, kinds, factories, companies, offices = _Events(3), _Events(2), _Events(2), _Events(2), _Events(2)
         for r in _checked_examples(store):
-            day, bad, pr = r["checked_on"], float("non_compliant" in r["outcomes"]), r["parts"]
-            eu.add(0, day, 1.0, bad, float(pr.lines))
-            for kind in pr.kinds:
-                kinds.add(h.kinds[kind], day, 1.0, bad / pr.lines)
-            for f in {h.g(u) for u in pr.factories}:
-                factories.add(h.factories[f], day, 1.0, bad)
-            for c in ([f"x:{pr.exporter}"] if pr.exporter else []) + ([f"i:{r['importer']}"] if r["importer"] else []):
-                companies.add(h.companies[c], day, 1.0, bad)
+            # checked on its first check's day; non-compliant from the day a check found it so
+            day, found, pr = r["checked_on"], r["found_on"], r["parts"]
+            steps = [(day, 1.0, float(found == day))] + ([(found, 0.0, 1.0)] if found and found != day else [])
+            fs = {h.g(u) for u in pr.factories}
+            cs = ([f"x:{pr.exporter}"] if pr.exporter else []) + ([f"i:{r['importer']}"] if r["importer"] else [])
+            for when, n, bad in steps:
+                eu.add(0, when, n, bad, n * pr.lines)
+                for kind in pr.kinds:
+                    kinds.add(h.kinds[kind], when, n, bad / pr.lines)
+                for f in fs:
+                    factories.add(h.factories[f], when, n, bad)
+                for c in cs:
+                    companies.add(h.companies[c], when, n, bad)
             status, names = own_certificate(pr.certificates, r["arrived_on"])
-            if status != "none" and bad:  # sensitivity: of the non-compliant certified, the share CIQ failed
+            if status != "none" and found:  # sensitivity: of the non-compliant certified, the share CIQ failed
                 for o in ["*"] + names:
-                    offices.add(h.offices[o], day, 1.0, float(status == "fail"))
+                    offices.add(h.offices[o], found, 1.0, float(status == "fail"))
         h.eu, h.eu_kind, h.eu_factory, h.eu_company, h.office = (eu.tally(), kinds.tally(), factories.tally(),
                                                                  companies.tally(), offices.tally())
         ciq, ciq_all = _Events(2), _Events(2)
@@ -495,7 +503,7 @@ def fit(store: Store, cutoff: str, names: tuple[str, ...] = FEATURES, categories
     check was made before ``cutoff`` (kept until the data changes)."""
     def build() -> Fit:
         examples = [r for r in _checked_examples(store) if r["checked_on"] < cutoff]
-        y = np.array(["non_compliant" in r["outcomes"] for r in examples], np.float64)
+        y = np.array([bool(r["found_on"]) and r["found_on"] < cutoff for r in examples], np.float64)
         bad = int(y.sum())
         base = Fit(cutoff, names, len(examples), bad)
         if len(examples) < MIN_CHECKS or bad < MIN_NON_COMPLIANT or len(examples) - bad < MIN_NON_COMPLIANT:
