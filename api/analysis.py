@@ -21,6 +21,7 @@ from tracegraph.queries.china_rapex import report as china_rapex_report
 from tracegraph.queries.china_rapex import worklist
 from tracegraph.queries.search import search
 from tracegraph.queries.offenders import offenders
+from tracegraph.queries.backtest import backtest
 from tracegraph.queries.priorities import priorities
 from tracegraph.queries.profile import factory_profile
 from tracegraph.queries.schemes import alignment, reliability
@@ -207,9 +208,11 @@ class Reliability:
 @strawberry.type(description="An arrival's risk of non-compliance, with the reasons, strongest first.")
 class Priority:
     mrn: str
-    score: float
+    score: float = strawberry.field(description="The probability that an EU check finds it non-compliant.")
     arrived_on: str
     reasons: list[str]
+    model: str = strawberry.field(description="learned, or fallback (the hand-built model: too few EU checks to learn from).")
+    model_note: str = strawberry.field(description="Which model scored it, fitted on what; or why it fell back.")
 
     @strawberry.field
     async def arrival(self, info: Info) -> Arrival | None:
@@ -619,7 +622,40 @@ async def reliability_of(info: Info) -> Reliability:
 
 async def priorities_of(info: Info, entry_point: str, since: str, until: str) -> list[Priority]:
     ranked = await ctx(info).run(priorities, entry_point, since, until)
-    return [Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"]) for r in ranked]
+    return [Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"], model=r["model"],
+                     model_note=r["model_note"]) for r in ranked]
+
+
+@strawberry.type(description="What one inspection policy would have caught over the period.")
+class BacktestPolicy:
+    policy: str
+    inspected: int
+    caught: int = strawberry.field(description="Non-compliant EU-checked consignments its selection contained.")
+    recall: float | None = strawberry.field(description="caught / non-compliant checked; low and high: Wilson 95 %.")
+    low: float | None
+    high: float | None
+    unsafe_reached: float | None = strawberry.field(description="Estimated non-compliant consignments it let through.")
+    unsafe_reached_low: float | None
+    unsafe_reached_high: float | None
+
+
+@strawberry.type(description="Inspection policies replayed day by day over a past period at an entry point.")
+class Backtest:
+    entry_point: str
+    since: str
+    until: str
+    capacity: float
+    arrivals: int
+    checked: int
+    non_compliant: int
+    refit: str
+    counting: str
+    policies: list[BacktestPolicy]
+
+
+async def backtest_of(info: Info, entry_point: str, since: str, until: str, capacity: float) -> Backtest:
+    b = await ctx(info).run(backtest, entry_point, since, until, capacity)
+    return Backtest(**{k: v for k, v in b.items() if k != "policies"}, policies=[BacktestPolicy(**p) for p in b["policies"]])
 
 
 async def offenders_of(info: Info, since: str | None, until: str | None, rank_by: OffenderRanking) -> RepeatOffenders:
@@ -639,6 +675,6 @@ async def search_of(info: Info, text: str) -> list[SearchHit]:
 
 
 ANALYSIS_TYPES = (CompanyRef, CertificateSummary, Candidate, Trace, ExposureRow, Exposure, VerdictTable, AlignmentGroup,
-                  Alignment, Rate, ReliabilityGroup, Reliability, Priority, KeyCount, Trend, OffenderInvestigations, Offender,
+                  Alignment, Rate, ReliabilityGroup, Reliability, Priority, BacktestPolicy, Backtest, KeyCount, Trend, OffenderInvestigations, Offender,
                   RepeatOffenders, SearchHit, MonthCount, MonthCertificates, QuarterRisk, ProfileInvestigation, FactoryProfile,
                   Me) + CHINA_RAPEX_TYPES

@@ -310,9 +310,56 @@ def priorities_cmd(ctx: _Context, entry_point: str, since: str, until: str, as_j
     ranked = ctx.read(lambda store: priorities(store, entry_point, since, until))
     for r in ranked:
         if as_json:
-            click.echo(json.dumps({"mrn": r["mrn"], "score": r["score"], "reasons": r["reasons"]}, ensure_ascii=False))
+            click.echo(json.dumps({k: r[k] for k in ("mrn", "score", "reasons", "model", "model_note")}, ensure_ascii=False))
         else:
-            click.echo(f"{r['score']:.3f} {r['mrn']} {r['arrived_on']}: {'; '.join(r['reasons'][:3])}")
+            click.echo(f"{r['score']:.3f} {r['mrn']} {r['arrived_on']} [{r['model']}]: {'; '.join(r['reasons'][:3])}")
+    notes = sorted({r["model_note"] for r in ranked if r["model"] == "fallback"})
+    for note in notes[:3]:
+        click.echo(note, err=True)
+
+
+def _share(value: str) -> float:
+    """A capacity: ``10%`` or ``0.1``."""
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a share: write 10% or 0.1") from None
+    if not 0 < share <= 1:
+        raise click.BadParameter(f"{value!r} is not a share above 0 and at most 100%")
+    return share
+
+
+@main.command("backtest")
+@click.option("--entry-point", required=True, help="UN/LOCODE, e.g. NLRTM.")
+@click.option("--since", required=True, help="First arrival date, ISO 8601.")
+@click.option("--until", required=True, help="Last arrival date, ISO 8601.")
+@click.option("--capacity", default="10%", show_default=True, help="Share of arrivals inspected: 10% or 0.1.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def backtest_cmd(ctx: _Context, entry_point: str, since: str, until: str, capacity: str, as_json: bool) -> None:
+    """Inspection policies replayed day by day over a past period: non-compliant consignments caught, unsafe let through."""
+    from tracegraph.graph.errors import InvalidIdentifier
+    from tracegraph.graph.ids import clean_date, clean_locode
+    from tracegraph.queries.backtest import backtest
+
+    try:
+        entry_point, since, until = clean_locode(entry_point), clean_date(since), clean_date(until)
+    except InvalidIdentifier as exc:
+        _fail(str(exc))
+    share = _share(capacity)
+    b = ctx.read(lambda store: backtest(store, entry_point, since, until, share))
+    if as_json:
+        click.echo(json.dumps(b, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{b['arrivals']} arrivals at {entry_point} {since}..{until}, {b['checked']} EU-checked, "
+               f"{b['non_compliant']} non-compliant; capacity {share:.0%}; refit {b['refit']}")
+    click.echo(f"{'policy':20}{'inspected':>10}{'caught':>8}  {'recall [95 %]':<22}{'unsafe reached [95 %]'}")
+    for p in b["policies"]:
+        recall = f"{p['recall']:.2f} [{p['low']:.2f}, {p['high']:.2f}]" if p["recall"] is not None else "-"
+        reached = (f"{p['unsafe_reached']:.0f} [{p['unsafe_reached_low']:.0f}, {p['unsafe_reached_high']:.0f}]"
+                   if p["unsafe_reached"] is not None else "-")
+        click.echo(f"{p['policy']:20}{p['inspected']:>10}{p['caught']:>8}  {recall:<22}{reached}")
+    click.echo(f"counted as {b['counting']}")
 
 
 @main.command("search")

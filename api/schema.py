@@ -22,7 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from tracegraph.api import permissions
-from tracegraph.api.analysis import (ANALYSIS_TYPES, Alignment, Exposure, FactoryProfile, Me, OffenderRanking, Priority,
+from tracegraph.api.analysis import (ANALYSIS_TYPES, Alignment, Backtest, backtest_of, Exposure, FactoryProfile, Me, OffenderRanking, Priority,
                                      Reliability, RepeatOffenders, SearchHit, Trace, alignment_of, exposure_of,
                                      factory_profile_of, me_of, offenders_of, priorities_of, reliability_of, search_of,
                                      trace_of)
@@ -136,6 +136,11 @@ class Query:
     async def priorities(self, info: Info, entry_point: Locode, since: Date, until: Date, first: PageSize | None = None,
                          after: Cursor | None = None) -> Connection[Priority]:
         return paginate(await priorities_of(info, entry_point, since, until), first, after)
+
+    @strawberry.field(description="Inspection policies (random, uncertified first, CIQ-failed first, learned) replayed day "
+                                  "by day over a past period with a capacity (share of arrivals, 0.1 = 10 %).")
+    async def backtest(self, info: Info, entry_point: Locode, since: Date, until: Date, capacity: float = 0.1) -> Backtest:
+        return await backtest_of(info, entry_point, since, until, capacity)
 
     @strawberry.field(description="Factories (across duplicate registrations) and exporters ranked by findings in a window.")
     async def repeat_offenders(self, info: Info, since: Date | None = None, until: Date | None = None,

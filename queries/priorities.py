@@ -31,11 +31,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from tracegraph.graph.model import ARRIVAL, CERTIFICATE, COVERS, LINE_OF, OF_PRODUCT, SAME_CONSIGNMENT, SHIPMENT, split_id
+from tracegraph.graph.model import ARRIVAL, CERTIFICATE, COVERS, LINE_OF, OF_PRODUCT, SAME_CONSIGNMENT, split_id
 from tracegraph.graph.reading import CypherReader, GraphReader, Query
 from tracegraph.graph.store import Store
 from tracegraph.queries.nodes import sorted_by
-from tracegraph.queries.schemes import consignments, shipment_parts, shrinkage
+from tracegraph.queries.learned import FEATURES, NO_PARTS, parts, score_window
+from tracegraph.queries.schemes import consignments, shrinkage
 
 PRIOR_WEIGHT = 10.0  # pseudo-observations behind a shrunk rate, until the data can say how many
 
@@ -107,46 +108,12 @@ def _window_cypher(db: CypherReader, entry_point: str, since: str, until: str) -
 WINDOW = Query("arrivals of a window", _window_nx, _window_cypher)
 
 
-def _shipment_parts_nx(g: GraphReader) -> list[dict[str, Any]]:
-    rows = []
-    for sid in g.ids(SHIPMENT):
-        certificates, products, exporter = shipment_parts(g, sid)
-        rows.append({"shipment": split_id(sid)[1], "exporter": exporter,
-                     "certificates": [[c.get("issued_on", ""), c.get("result"), c.get("issuer")] for c in certificates],
-                     "products": [[p.get("manufacturer_uscc"), p.get("category")] for p in products]})
-    return rows
-
-
-def _shipment_parts_cypher(db: CypherReader) -> list[dict[str, Any]]:
-    return db.rows("""
-        MATCH (s:Shipment)
-        RETURN s.key AS shipment,
-               [(s)<-[:COVERS]-(c:Certificate) | [coalesce(c.issued_on, ''), c.result, c.issuer]] AS certificates,
-               [(s)<-[:LINE_OF]-(:ShipmentLine)-[:OF_PRODUCT]->(p:Product) | [p.manufacturer_uscc, p.category]] AS products,
-               COLLECT { MATCH (s)-[:EXPORTED_BY]->(x:Exporter) RETURN x.key ORDER BY x.key LIMIT 1 }[0] AS exporter
-        """)
-
-
-SHIPMENT_PARTS = Query("what a score reads of every shipment", _shipment_parts_nx, _shipment_parts_cypher)
-
-
-def _parts(rows: list[dict[str, Any]]) -> dict[str, tuple]:
-    """shipment -> (certificates, factories, categories, exporter), each sorted, shared and small."""
-    out = {}
-    for r in rows:
-        out[r["shipment"]] = (tuple(sorted(tuple(c) for c in r["certificates"])),
-                              tuple(sorted({f for f, _ in r["products"] if f})),
-                              tuple(sorted({c for _, c in r["products"] if c})), r["exporter"])
-    return out
-
-
 def _window(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
     rows = store.run(WINDOW, entry_point, since, until)
-    parts = store.memo("shipment_parts", lambda: _parts(store.run(SHIPMENT_PARTS)))
-    none: tuple = ((), (), (), None)
+    kept = parts(store)
     for r in rows:
-        certificates, factories, categories, r["exporter"] = parts.get(r["shipment"], none) if r["shipment"] else none
-        r["certificates"], r["factories"], r["categories"] = certificates, list(factories), list(categories)
+        x = kept.get(r["shipment"], NO_PARTS) if r["shipment"] else NO_PARTS
+        r["certificates"], r["factories"], r["categories"], r["exporter"] = x.certificates, list(x.factories), list(x.categories), x.exporter
     return sorted(rows, key=lambda r: (r["arrived_on"], r["arrival"]))
 
 
@@ -240,8 +207,9 @@ class _Evidence:
                       f"certificates failed; unsafe rate {rate:.3f} against {self.base:.3f}")
 
 
-def priorities(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
-    """Arrivals at ``entry_point`` from ``since`` to ``until`` (ISO dates), riskiest first."""
+def handbuilt(store: Store, entry_point: str, since: str, until: str) -> list[dict[str, Any]]:
+    """Arrivals at ``entry_point`` from ``since`` to ``until`` (ISO dates), riskiest first, by the
+    hand-built model: the fallback where there is too little to learn from."""
     history = sorted((r for r in consignments(store) if r["checked_on"] and r["outcomes"] and r["checked_on"] < until),
                      key=lambda r: (r["checked_on"], r["arrival"]))
     window = _window(store, entry_point, since, until)
@@ -298,3 +266,16 @@ def priorities(store: Store, entry_point: str, since: str, until: str) -> list[d
         out.append({"mrn": r["arrival"], "arrived_on": r["arrived_on"], "score": round(min(risk, 1.0), 4),
                     "reasons": [text for _, text in sorted(reasons, key=lambda t: -t[0])]})
     return sorted(out, key=lambda x: (-x["score"], x["mrn"]))
+
+
+def priorities(store: Store, entry_point: str, since: str, until: str, reasons: bool = True) -> list[dict[str, Any]]:
+    """Arrivals at ``entry_point`` from ``since`` to ``until`` (ISO dates), riskiest first: scored by
+    the model learned from the EU checks made before each arrival's month (``model`` "learned"), or,
+    where there were too few to learn from, by the hand-built model (``model`` "fallback", and
+    ``model_note`` says why). ``score`` is the probability that an EU check finds it non-compliant."""
+    scored, left = score_window(store, entry_point, since, until, FEATURES, reasons)
+    if left:
+        notes = {r["arrival"]: r["note"] for r in left}
+        scored += [dict(r, model="fallback", model_note=notes[r["mrn"]])
+                   for r in handbuilt(store, entry_point, since, until) if r["mrn"] in notes]
+    return sorted(scored, key=lambda x: (-x["score"], x["mrn"]))

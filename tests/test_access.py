@@ -99,6 +99,7 @@ def root_args(api: Served) -> dict[str, dict[str, Any]]:
             "investigation": {"findingId": investigated}, "office": {"name": office}, "trace": {"findingId": finding},
             "exposure": {"uscc": factory}, "search": {"text": "toys"}, "factoryProfile": {"uscc": profiled},
             "priorities": {"entryPoint": "NLRTM", "since": day[:8] + "01", "until": day},
+            "backtest": {"entryPoint": "NLRTM", "since": day[:5] + "01-01", "until": day, "capacity": 0.1},
             "chinaRapexReport": {"quarter": "2024Q3"}}
 
 

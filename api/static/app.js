@@ -753,7 +753,7 @@
     if (!since || !until) { show.apply(null, parts); return; }
     var variables = { e: entry, s: since, u: until };
     var query = "query($e: Locode!, $s: Date!, $u: Date!, $first: PageSize, $after: Cursor) { priorities(entryPoint: $e, since: $s, until: $u, " +
-      "first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { mrn score arrivedOn reasons } } } }";
+      "first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { mrn score arrivedOn reasons model modelNote } } } }";
     parts.push(table({
       name: "priorities-" + entry + "-" + since + "-" + until,
       columns: [
@@ -762,7 +762,9 @@
           return h("span", null, h("div", { class: "bar" }, h("span", { style: "width:" + Math.round(r.score * 100) + "%" })), r.score.toFixed(3));
         } },
         { key: "reasons", label: t("col.reasons"), value: function (r) { return r.reasons.join("; "); },
-          cell: function (r) { return h("ul", { class: "evidence" }, r.reasons.slice(0, 3).map(function (x) { return h("li", null, x); })); } }],
+          cell: function (r) { return h("ul", { class: "evidence" }, r.reasons.slice(0, 3).map(function (x) { return h("li", null, x); })); } },
+        { key: "model", label: t("col.model"), value: function (r) { return r.model; },
+          cell: function (r) { return h("span", { title: r.modelNote }, r.model); } }],
       fetch: connectionFetcher(query, variables, ["priorities"]),
       everything: function () { return all(query, variables, ["priorities"]); }
     }));
