@@ -76,7 +76,7 @@ def _ours(uri: str, kind: str) -> list[str] | None:
     return [unquote(v) for v in uri[len(head):].split(":")]
 
 
-def _word(value: Any) -> str:
+def word(value: Any) -> str:
     """A CBV vocabulary value as its bare word (``urn:epcglobal:cbv:bizstep:shipping`` → ``shipping``)."""
     if not isinstance(value, str):
         return ""
@@ -327,7 +327,7 @@ def _transactions(doc: Document, event: Mapping[str, Any], p: Placed) -> dict[st
             p.warn(f"bizTransactionList[{i}]", "is no bizTransaction object with a bizTransaction URI; ignored", bt)
             continue
         value = bt["bizTransaction"].strip()
-        kind = _word(bt.get("type"))
+        kind = word(bt.get("type"))
         role = _BT_ROLES.get(kind) or _OUR_BT.get(doc.term(kind) or "")
         if role is None:  # an untyped (or other) transaction: ours if its URI says so
             role = next((r for r in _OUR_BT if _ours(value, r) is not None), None)
@@ -338,7 +338,7 @@ def _transactions(doc: Document, event: Mapping[str, Any], p: Placed) -> dict[st
 
 def _parties(event: Mapping[str, Any], which: str) -> list[tuple[str, str]]:
     items = _list(event.get(which + "List"))
-    return [(_word(x.get("type")), x.get(which)) for x in items if isinstance(x, dict) and isinstance(x.get(which), str)]
+    return [(word(x.get("type")), x.get(which)) for x in items if isinstance(x, dict) and isinstance(x.get(which), str)]
 
 
 def _party(event: Mapping[str, Any], which: str, kind: str) -> str | None:
@@ -479,7 +479,7 @@ def _shipment(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, lis
     dest_port, _ = _locode(doc, dest)
     declaration = bts["declaration"][0]
     values = {"declaration_no": declaration, "exporter_uscc": _party(e, "source", "uscc"),
-              "bill_of_lading": (bts.get("bol") or [None])[0], "containers": sorted(set(containers) | set(packed)),
+              "bill_of_lading": (bts.get("bol") or [None])[0], "containers": list(dict.fromkeys([*containers, *packed])),
               "port_of_loading": port, "destination_country": ext.get("destinationCountry"),
               "destination_port": dest_port, "departed_on": _date(e)}
     where = {"declaration_no": "bizTransactionList", "exporter_uscc": "sourceList", "bill_of_lading": "bizTransactionList",
@@ -509,7 +509,7 @@ def _arrival(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list
     containers, lines = _products(doc, e, p)
     entry, why = _locode(doc, _where(e, "bizLocation") or _where(e, "readPoint"))
     values = {"mrn": bts["mrn"][0], "bill_of_lading": (bts.get("bol") or [None])[0],
-              "containers": sorted(set(containers) | set(packed)), "entry_point": entry, "arrived_on": _date(e),
+              "containers": list(dict.fromkeys([*containers, *packed])), "entry_point": entry, "arrived_on": _date(e),
               "consignor_name": ext.get("consignorName"), "consignor_address": ext.get("consignorAddress"),
               "importer_eori": _party(e, "destination", "eori"), "importer_name": ext.get("importerName"),
               "country_of_origin": ext.get("countryOfOrigin"), "hs_code": ext.get("hsCode"),
@@ -529,7 +529,7 @@ def _arrival(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list
 
 
 def _result(e: Mapping[str, Any], p: Placed, which: int) -> str | None:
-    disposition = _word(e.get("disposition"))
+    disposition = word(e.get("disposition"))
     if disposition in RESULT:
         return RESULT[disposition][which]
     p.reject("disposition", f"disposition {disposition or '(none)'} gives no result: conformant or non_conformant", disposition)
@@ -553,7 +553,7 @@ def _certificate(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, 
 def _inspection(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list[str]]) -> None:
     p.what = "eu-inspections"
     ext = _extensions(doc, e)
-    kind = ext.get("inspectionKind") or ("laboratory" if _word(e.get("bizStep")) == "sampling" else None)
+    kind = ext.get("inspectionKind") or ("laboratory" if word(e.get("bizStep")) == "sampling" else None)
     values = {"inspection_id": bts["inspection"][0], "mrn": (bts.get("mrn") or [None])[0], "authority": ext.get("authority"),
               "inspected_on": _date(e), "kind": kind, "outcome": _result(e, p, 1)}
     where = {"inspection_id": "bizTransactionList", "mrn": "bizTransactionList", "authority": "tg:authority",
@@ -605,8 +605,8 @@ def _keep(doc: Document, e: Any, p: Placed, why: str) -> None:
     if len(text) > MAX_KEPT:
         p.warn("", f"too large to keep ({len(text):,} characters, over {MAX_KEPT:,}): only its summary is kept")
         text = json.dumps({k: event.get(k) for k in ("type", "eventID", "eventTime", "bizStep", "disposition")})
-    props: dict[str, Any] = {"event_type": str(event.get("type") or ""), "biz_step": _word(event.get("bizStep")),
-                             "disposition": _word(event.get("disposition")), "event_time": str(event.get("eventTime") or ""),
+    props: dict[str, Any] = {"event_type": str(event.get("type") or ""), "biz_step": word(event.get("bizStep")),
+                             "disposition": word(event.get("disposition")), "event_time": str(event.get("eventTime") or ""),
                              "reason": why, "event": text}
     p.kept = Record(m.EPCIS_EVENT, p.event_id, {k: v for k, v in props.items() if v != ""})
 
@@ -625,7 +625,7 @@ def place(doc: Document, index: int, packed: Mapping[tuple[str, str], list[tuple
         p.withdraws = True
         p.withdrawn_on = str(declared.get("declarationTime") or "") if isinstance(declared, dict) else ""
     kind = e.get("type")
-    step = _word(e.get("bizStep"))
+    step = word(e.get("bizStep"))
     bts = _transactions(doc, e, p)
     if kind == "ObjectEvent":
         if bts.get("finding"):
