@@ -123,7 +123,7 @@ def sniff(path: str | Path) -> bool:
     return text[:1] == "{" and ('"EPCISDocument"' in text or '"EPCISQueryDocument"' in text)
 
 
-def _normalise(obj: Any) -> Any:
+def normalise(obj: Any) -> Any:
     """The older ``isA`` form as ``type``."""
     if isinstance(obj, dict) and "isA" in obj and "type" not in obj:
         obj["type"] = obj.pop("isA")
@@ -149,7 +149,7 @@ def parse_document(data: bytes) -> dict[str, Any]:
         raise FileProblem(1, "", f"is not valid JSON ({exc})") from None
     if not isinstance(obj, dict):
         raise FileProblem(1, "", f"is a JSON {type(obj).__name__}, where an EPCISDocument object is expected")
-    return _normalise(obj)
+    return normalise(obj)
 
 
 def _event_list(doc: dict[str, Any]) -> list[Any]:
@@ -213,7 +213,7 @@ def _prefixes(context: Any) -> dict[str, str]:
 def read_document(data: bytes) -> Document:
     """Read an EPCIS document (raises FileProblem when it is none at all)."""
     raw = parse_document(data)
-    events = [_normalise(e) for e in _event_list(raw)]
+    events = [normalise(e) for e in _event_list(raw)]
     lines = _event_lines(data.decode("utf-8-sig"), events)
     doc = Document(raw, events, lines, _prefixes(raw.get("@context")), {}, raw.get("@context"))
     doc.masterdata = _masterdata(doc)
@@ -421,7 +421,10 @@ def _products(doc: Document, event: Mapping[str, Any], p: Placed) -> tuple[list[
         try:
             epc = gs1.parse(uri)
         except InvalidIdentifier as exc:
-            p.warn(path, f"{exc}; not a product tracegraph can place", uri)
+            if uri.lower().startswith("urn:epc:id:bic:"):
+                p.reject(path, str(exc), uri)
+            else:
+                p.warn(path, f"{exc}; not a product tracegraph can place", uri)
             return None
         if epc.kind == "container":
             containers.append(epc.key)
@@ -488,7 +491,7 @@ def _shipment(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, lis
     if port is None and why:
         p.warn("readPoint", why)
     record = _check(p, "cn-shipments", values, where)
-    if record is None:
+    if record is None or p.rejected:
         return
     p.records.append(("cn-shipments", record))
     for (uscc, model, batch), qty in sorted(lines.items()):
@@ -524,7 +527,7 @@ def _arrival(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list
     if lines:
         p.warn("quantityList", "the products of an arrival are not kept: the EU side knows them from its findings")
     record = _check(p, "eu-arrivals", values, where)
-    if record is not None:
+    if record is not None and not p.rejected:
         p.records.append(("eu-arrivals", record))
 
 
@@ -682,6 +685,10 @@ def place_all(doc: Document) -> list[Placed]:
     placed = [place(doc, i, packed) for i in range(len(doc.events))]
     withdrawn = {p.event_id for p in placed if p.withdraws}
     for p in placed:
+        if p.withdraws and not p.rejected:
+            p.what = "withdrawal"
+            p.warn("errorDeclaration", f"withdraws event {p.event_id} (declared {p.withdrawn_on or 'at no time given'})")
+    for p in placed:
         if not p.withdraws and p.event_id in withdrawn and not p.rejected:
             p.records, p.kept, p.what = [], None, "withdrawn"
             p.warn("", f"withdrawn by an errorDeclaration of event {p.event_id} in the same document")
@@ -754,11 +761,9 @@ def land(store: Any, placed: Sequence[Placed], source: Callable[[str], Source],
                     p.warn("", f"{r.label} {r.key} is now stated by another event or file, so it stays as it is")
                     continue
                 by_side.setdefault(SIDE_OF[_type_of(r)], []).append(_withdrawn_copy(r, p))
-            p.warn("errorDeclaration", f"withdraws event {p.event_id} (declared {p.withdrawn_on or 'at no time given'})")
             event = p.kept or Record(m.EPCIS_EVENT, p.event_id, {"reason": "withdrawn by an errorDeclaration"})
             event.props.update(withdrawn_on=p.withdrawn_on or "unknown")
             by_side.setdefault(KEPT_SIDE, []).append(event)
-            p.what = "withdrawal"
             continue
         if (ledger.get(p.event_id) or {}).get("withdrawn_on"):
             p.warn("", f"event {p.event_id} was withdrawn by an errorDeclaration loaded earlier; it does not land again")
@@ -798,7 +803,7 @@ def _event_id(label: str, key: str, props: Mapping[str, Any]) -> str:
 
 def _base(label: str, key: str, props: Mapping[str, Any], day: Any, step: str, disposition: str) -> dict[str, Any]:
     return {"type": "ObjectEvent", "eventID": _event_id(label, key, props), "eventTime": _time(day),
-            "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": step, "disposition": disposition}
+            "eventTimeZoneOffset": "+00:00", "epcList": [], "action": "OBSERVE", "bizStep": step, "disposition": disposition}
 
 
 def event_for(label: str, props: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = (),
@@ -905,3 +910,47 @@ def document(events: list[dict[str, Any]], query: str | None = None, created: st
                             {"queryResults": {"queryName": query, "resultsBody": {"eventList": events}}})
     return {"@context": CONTEXT, "type": "EPCISQueryDocument" if query else "EPCISDocument", "schemaVersion": "2.0",
             "creationDate": created or "1970-01-01T00:00:00.000Z", "epcisBody": body}
+
+
+# -- capture ------------------------------------------------------------------------------------------
+@dataclass
+class Captured:
+    """What a capture did: counts, and every note by event."""
+
+    events: int = 0
+    landed: int = 0
+    kept: int = 0
+    rejected: int = 0
+    result: ApplyResult = field(default_factory=ApplyResult)
+    notes: list[tuple[int, int, Note]] = field(default_factory=list)  # (event index, line, note)
+
+
+def capture(store: Any, doc: Document, sides: frozenset[str], sender: str) -> Captured:
+    """Land a captured document's events under ``<side>:api:<sender>``, refusing each event of a
+    side the sender may not write (``sides``: ``cn``, ``eu``); commit, then link what changed."""
+    from datetime import datetime, timezone
+
+    from tracegraph.linkage import link
+
+    placed = place_all(doc)
+    for p in placed:
+        theirs = sorted({_type_of(r) for _, r in p.records if SIDE_OF[_type_of(r)] not in sides})
+        if not p.rejected and theirs:
+            p.reject("", f"this token may capture {' and '.join(s.upper() for s in sorted(sides))}-side events only; "
+                         f"this event {'withdraws' if p.withdraws else 'is'} a {theirs[0]} record "
+                         f"({SIDE_OF[theirs[0]].upper()} side)")
+            p.records = []
+    out = Captured(events=len(placed))
+    with store.writing():
+        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        out.result = land(store, placed, lambda side: Source(side, f"api:{sender}", at))
+        store.commit()
+        if out.result.created or out.result.updated:
+            link(store, at, since=at)
+        store.checkpoint()
+    for p in placed:
+        out.rejected += p.rejected
+        out.kept += p.what == "kept" and not p.rejected
+        out.notes += [(p.index, p.line, n) for n in p.notes]
+    out.landed = out.events - out.rejected
+    return out
