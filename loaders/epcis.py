@@ -123,10 +123,23 @@ def sniff(path: str | Path) -> bool:
     return text[:1] == "{" and ('"EPCISDocument"' in text or '"EPCISQueryDocument"' in text)
 
 
+_URN_VOCAB = tuple(p for p in _VOCAB if p.startswith("urn:"))
+
+
 def normalise(obj: Any) -> Any:
-    """The older ``isA`` form as ``type``."""
-    if isinstance(obj, dict) and "isA" in obj and "type" not in obj:
+    """An object in the older form as EPCIS 2.0 writes it: ``isA`` as ``type``, and for an event,
+    CBV 1.x URNs (``urn:epcglobal:cbv:bizstep:shipping``) as CBV 2.0's bare words."""
+    if not isinstance(obj, dict):
+        return obj
+    if "isA" in obj and "type" not in obj:
         obj["type"] = obj.pop("isA")
+    for name in ("bizStep", "disposition"):
+        if isinstance(obj.get(name), str) and obj[name].startswith(_URN_VOCAB):
+            obj[name] = word(obj[name])
+    for name in ("bizTransactionList", "sourceList", "destinationList"):
+        for item in obj.get(name) if isinstance(obj.get(name), list) else []:
+            if isinstance(item, dict) and isinstance(item.get("type"), str) and item["type"].startswith(_URN_VOCAB):
+                item["type"] = word(item["type"])
     return obj
 
 

@@ -39,7 +39,9 @@ def _event_nodes_nx(g: GraphReader, label: str, since: str | None, until: str | 
     rows = []
     for nid in ids:
         p = nodes.get(nid)
-        if p is None or p.get("withdrawn_on") and label != EPCIS_EVENT or not _in_window(p.get(day), since, until):
+        if p is None or label != EPCIS_EVENT and (p.get("withdrawn_on") or day not in p):
+            continue  # withdrawn, or a node only referred to (no record of its own yet)
+        if not _in_window(p.get(day), since, until):
             continue
         lines = [dict(clean(nodes[lid]), key=split_id(lid)[1]) for lid in g.into(nid, LINE_OF)] if label == SHIPMENT else []
         rows.append({"props": dict(clean(p), key=split_id(nid)[1]), "lines": lines})
@@ -51,7 +53,7 @@ def _event_nodes_cypher(db: CypherReader, label: str, since: str | None, until: 
     if label not in DAY:
         raise ValueError(f"{label!r} is no event label")
     match = f"UNWIND $keys AS k MATCH (n:`{label}` {{key: k}})" if keys is not None else f"MATCH (n:`{label}`)"
-    withdrawn = "" if label == EPCIS_EVENT else "AND n.withdrawn_on IS NULL "
+    withdrawn = "" if label == EPCIS_EVENT else f"AND n.withdrawn_on IS NULL AND n.`{DAY[label]}` IS NOT NULL "
     lines = ("CALL (n) { OPTIONAL MATCH (n)<-[:LINE_OF]-(l:ShipmentLine) "
              "RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE properties(l) END) AS lines } "
              if label == SHIPMENT else "CALL (n) { RETURN [] AS lines } ")
