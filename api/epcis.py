@@ -30,6 +30,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -58,16 +59,38 @@ def problem(status: int, kind: str, detail: str, instance: str | None = None, **
 
 
 @lru_cache(maxsize=1)
-def validator() -> Draft7Validator:
+def _schema() -> dict[str, Any]:
     """GS1's EPCIS 2.0 JSON Schema, from the package (its references are all inside it)."""
     text = resources.files("tracegraph.loaders").joinpath("schema/EPCIS-JSON-Schema.json").read_text(encoding="utf-8")
-    schema = json.loads(text)
-    Draft7Validator.check_schema(schema)
-    return Draft7Validator(schema)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft7Validator:
+    """The schema as jsonschema checks it: the judge, and what explains a document it refuses."""
+    Draft7Validator.check_schema(_schema())
+    return Draft7Validator(_schema())
+
+
+def _any(_: Any) -> bool:
+    return True
+
+
+@lru_cache(maxsize=1)
+def _fast() -> Any:
+    """The schema compiled to Python by fastjsonschema: 2.5 ms -> 0.13 ms an event (bench/epcis.py).
+    Formats are not checked (as jsonschema does not without a format checker)."""
+    return fastjsonschema.compile(_schema(), formats={"uri": _any, "date-time": _any})
 
 
 def schema_errors(doc: Any, limit: int = 20) -> list[dict[str, str]]:
-    """Where and why ``doc`` breaks the schema (the first ``limit``), deepest first."""
+    """Where and why ``doc`` breaks the schema (the first ``limit``), deepest first. A document the
+    compiled schema passes is valid; one it refuses is judged, and explained, by jsonschema."""
+    try:
+        _fast()(doc)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     found = []
     for err in validator().iter_errors(doc):
         best = max([err, *err.context], key=lambda e: len(e.absolute_path)) if err.context else err
@@ -97,7 +120,7 @@ class Jobs:
                 done = [k for k, j in self._jobs.items() if not j["running"]]
                 for k in done[: len(self._jobs) - MAX_JOBS + 1]:
                     del self._jobs[k]
-            self._jobs[job["captureID"]] = job
+            self._jobs[str(job["captureID"])] = job
         return job
 
     def get(self, job_id: str) -> dict[str, Any] | None:

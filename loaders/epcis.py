@@ -25,7 +25,6 @@ breaks a rule is rejected with the field and the reason, like a CSV row. Neither
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -99,7 +98,7 @@ class Document:
     masterdata: dict[str, dict[str, Any]]
     context: Any = None
 
-    def term(self, name: str) -> str | None:
+    def term(self, name: Any) -> str | None:
         """The local name of one of our terms (``tg:mrn``, or in full ``urn:tracegraph:epcis:mrn``), else None."""
         if not isinstance(name, str):
             return None
@@ -137,7 +136,8 @@ def normalise(obj: Any) -> Any:
         if isinstance(obj.get(name), str) and obj[name].startswith(_URN_VOCAB):
             obj[name] = word(obj[name])
     for name in ("bizTransactionList", "sourceList", "destinationList"):
-        for item in obj.get(name) if isinstance(obj.get(name), list) else []:
+        items = obj.get(name)
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and isinstance(item.get("type"), str) and item["type"].startswith(_URN_VOCAB):
                 item["type"] = word(item["type"])
     return obj
@@ -182,7 +182,6 @@ def _event_lines(text: str, events: list[Any]) -> list[int]:
     """The line each event starts on: the ``eventList`` array found in the text and walked with
     the JSON decoder (checked against the events parsed); 1 for each where it cannot be found."""
     decoder = json.JSONDecoder(parse_constant=reject_constant, parse_float=finite_float)
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
     start = 0
     while True:
         at = text.find('"eventList"', start)
@@ -212,7 +211,12 @@ def _event_lines(text: str, events: list[Any]) -> list[int]:
         except (ValueError, RecursionError):
             continue
         if len(offsets) == len(events):
-            return [bisect.bisect_left(newlines, o) + 1 for o in offsets]
+            lines, line, previous = [], 1, 0
+            for o in offsets:
+                line += text.count("\n", previous, o)
+                previous = o
+                lines.append(line)
+            return lines
 
 
 def _prefixes(context: Any) -> dict[str, str]:
@@ -349,9 +353,14 @@ def _transactions(doc: Document, event: Mapping[str, Any], p: Placed) -> dict[st
     return out
 
 
+def _first(bts: Mapping[str, list[str]], role: str) -> str | None:
+    found = bts.get(role)
+    return found[0] if found else None
+
+
 def _parties(event: Mapping[str, Any], which: str) -> list[tuple[str, str]]:
     items = _list(event.get(which + "List"))
-    return [(word(x.get("type")), x.get(which)) for x in items if isinstance(x, dict) and isinstance(x.get(which), str)]
+    return [(word(x.get("type")), str(x[which])) for x in items if isinstance(x, dict) and isinstance(x.get(which), str)]
 
 
 def _party(event: Mapping[str, Any], which: str, kind: str) -> str | None:
@@ -495,7 +504,7 @@ def _shipment(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, lis
     dest_port, _ = _locode(doc, dest)
     declaration = bts["declaration"][0]
     values = {"declaration_no": declaration, "exporter_uscc": _party(e, "source", "uscc"),
-              "bill_of_lading": (bts.get("bol") or [None])[0], "containers": list(dict.fromkeys([*containers, *packed])),
+              "bill_of_lading": _first(bts, "bol"), "containers": list(dict.fromkeys([*containers, *packed])),
               "port_of_loading": port, "destination_country": ext.get("destinationCountry"),
               "destination_port": dest_port, "departed_on": _date(e)}
     where = {"declaration_no": "bizTransactionList", "exporter_uscc": "sourceList", "bill_of_lading": "bizTransactionList",
@@ -524,7 +533,7 @@ def _arrival(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list
     ext = _extensions(doc, e)
     containers, lines = _products(doc, e, p)
     entry, why = _locode(doc, _where(e, "bizLocation") or _where(e, "readPoint"))
-    values = {"mrn": bts["mrn"][0], "bill_of_lading": (bts.get("bol") or [None])[0],
+    values = {"mrn": bts["mrn"][0], "bill_of_lading": _first(bts, "bol"),
               "containers": list(dict.fromkeys([*containers, *packed])), "entry_point": entry, "arrived_on": _date(e),
               "consignor_name": ext.get("consignorName"), "consignor_address": ext.get("consignorAddress"),
               "importer_eori": _party(e, "destination", "eori"), "importer_name": ext.get("importerName"),
@@ -556,7 +565,7 @@ def _certificate(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, 
     p.what = "cn-certificates"
     ext = _extensions(doc, e)
     result = _result(e, p, 0)
-    values = {"certificate_no": bts["cert"][0], "declaration_no": (bts.get("declaration") or [None])[0],
+    values = {"certificate_no": bts["cert"][0], "declaration_no": _first(bts, "declaration"),
               "issuer": ext.get("issuer"), "issued_on": _date(e), "result": result,
               "standards": ext.get("standards"), "tested_models": ext.get("testedModels")}
     where = {"certificate_no": "bizTransactionList", "declaration_no": "bizTransactionList", "issuer": "tg:issuer",
@@ -570,7 +579,7 @@ def _inspection(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, l
     p.what = "eu-inspections"
     ext = _extensions(doc, e)
     kind = ext.get("inspectionKind") or ("laboratory" if word(e.get("bizStep")) == "sampling" else None)
-    values = {"inspection_id": bts["inspection"][0], "mrn": (bts.get("mrn") or [None])[0], "authority": ext.get("authority"),
+    values = {"inspection_id": bts["inspection"][0], "mrn": _first(bts, "mrn"), "authority": ext.get("authority"),
               "inspected_on": _date(e), "kind": kind, "outcome": _result(e, p, 1)}
     where = {"inspection_id": "bizTransactionList", "mrn": "bizTransactionList", "authority": "tg:authority",
              "inspected_on": "eventTime", "kind": "tg:inspectionKind"}
@@ -589,7 +598,7 @@ def _finding(doc: Document, e: Mapping[str, Any], p: Placed, bts: dict[str, list
     ext = _extensions(doc, e)
     values: dict[str, Any] = {f: ext.get(local) for f, local in _FINDING_EXT.items()}
     values.update({"finding_id": bts["finding"][0], "found_on": _date(e),
-                   "inspection_id": (bts.get("inspection") or [None])[0], "mrn": (bts.get("mrn") or [None])[0]})
+                   "inspection_id": _first(bts, "inspection"), "mrn": _first(bts, "mrn")})
     classes = [x for x in _list(e.get("epcList")) if isinstance(x, str)]
     classes += [q["epcClass"] for q in _list(e.get("quantityList")) if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]
     for uri in classes:  # what the product carries: its GTIN and batch

@@ -117,7 +117,7 @@ def _passes(e: dict[str, Any], biz_step: list[str] | None, start: datetime | Non
             return False
     if epcs:
         held = [x for x in e.get("epcList") or [] if isinstance(x, str)]
-        held += [q.get("epcClass") for q in e.get("quantityList") or [] if isinstance(q, dict)]
+        held += [str(q.get("epcClass")) for q in e.get("quantityList") or [] if isinstance(q, dict)]
         held += [e["parentID"]] if isinstance(e.get("parentID"), str) else []
         held += [x for x in e.get("childEPCs") or [] if isinstance(x, str)]
         if not any(_matches(str(h), pattern) for h in held for pattern in epcs):

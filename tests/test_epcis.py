@@ -379,3 +379,29 @@ def test_csv_and_epcis_of_one_consignment_in_one_folder(tmp_path):
     report = load(store, [str(folder)])
     assert report.rejected == 0 and [f.type for f in report.files][-1] == "epcis" and not report.skipped
     assert store.dump().nodes[("Shipment", "531620150000000001")]["containers"] == [BOX1, BOX2]
+
+
+def test_the_compiled_schema_and_jsonschema_agree():
+    """Capture trusts the compiled schema where it passes a document; jsonschema judges the rest."""
+    from tracegraph.api.epcis import _fast, validator
+
+    docs = [json.loads(p.read_text()) for p in EXAMPLES] + [epcis.document([]), partner_document()]
+    broken = []
+    for change in ({"eventTime": None}, {"action": "SHOUT"}, {"epcList": "urn:epc:id:bic:X"}, {"bizStep": 3},
+                   {"readPoint": {"nope": 1}}, {"bizTransactionList": [{"type": "bol"}]}):
+        doc = partner_document()
+        doc["epcisBody"]["eventList"][0] = {k: v for k, v in {**doc["epcisBody"]["eventList"][0], **change}.items()
+                                           if v is not None}
+        del doc["epcisBody"]["eventList"][0]["isA"]
+        doc["epcisBody"]["eventList"][0]["type"] = "ObjectEvent"
+        broken.append(doc)
+    for doc in docs:
+        epcis.normalise(doc)
+        for e in doc["epcisBody"]["eventList"]:
+            epcis.normalise(e)
+        _fast()(doc)
+        assert validator().is_valid(doc)
+    for doc in broken:
+        with pytest.raises(Exception):
+            _fast()(doc)
+        assert not validator().is_valid(doc) and schema_errors(doc)
