@@ -1,7 +1,7 @@
-"""Load exchange files and Safety Gate exports into a store: find them, read them, check every row, and report.
+"""Load exchange files, EPCIS documents and Safety Gate exports into a store: find them, read them, check every row, and report.
 
 Every row either lands or is reported with file, line, field and reason. Exchange files are
-recognised by their names (``cn-shipments.csv``), Safety Gate exports by their content
+recognised by their names (``cn-shipments.csv``), EPCIS 2.0 documents (:mod:`tracegraph.loaders.epcis`) and Safety Gate exports by their content
 (:func:`tracegraph.loaders.safety_gate.sniff`), or every file is read as one format (``fmt``). A load commits once, at
 its end (the Neo4j store also commits every batch on its own); a load cut off midway leaves what
 earlier loads committed and can simply be run again (loads are idempotent).

@@ -187,6 +187,8 @@ def test_a_partners_document_gives_the_graph_and_trace_of_the_exchange_files(tmp
     report = load(b, _master(csv) + [str(doc)])
     assert report.rejected == 0, report.problems
     assert not [p for p in report.problems if p.file == str(doc) and "kept as written" in p.reason]
+    again = load(b, [str(doc)]).files[0].result
+    assert again.created == again.updated == 0 and again.unchanged > 0  # idempotent
     for s in (a, b):
         link(s, AT)
     assert _norm(a) == _norm(b)
