@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracegraph.api.auth import MAY_READ_METRICS, AuditLog, TokenBook
 from tracegraph.api.context import Backend
+from tracegraph.api import epcis
 from tracegraph.api.middleware import (PRINCIPAL, AuditTrail, BearerAuth, BodyLimit, JsonErrors, Metrics, RequestMetrics,
                                        json_error)
 from tracegraph.api.schema import Limits, make_schema
@@ -129,6 +130,7 @@ def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint),
                 Route("/graphql", view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+                *epcis.routes(backend),  # the EPCIS 2.0 REST binding: capture, events, trace and exposure
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
                 *(Route(path, page) for path in PAGES)],
         middleware=[  # outermost first

@@ -487,6 +487,40 @@ def exposure_cmd(ctx: _Context, uscc: str, as_json: bool) -> None:
                        f"on {r['arrived_on']}, importer {r['importer']} {r['importer_name'] or ''}")
 
 
+@main.group("export")
+def export_group() -> None:
+    """Write what the store holds in a format partners read."""
+
+
+@export_group.command("epcis")
+@click.option("--finding", "finding_id", help="A finding's trace: the finding, its inspection, arrival, CN shipment and certificates.")
+@click.option("--factory", "uscc", help="A factory's exposure: the shipments that carried its products and their arrivals.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the document to this file (default: stdout).")
+@pass_ctx
+def export_epcis_cmd(ctx: _Context, finding_id: str | None, uscc: str | None, output: str | None) -> None:
+    """Write a finding's trace or a factory's exposure as a GS1 EPCIS 2.0 document (JSON-LD)."""
+    from datetime import datetime, timezone
+
+    from tracegraph.loaders.epcis import document
+    from tracegraph.queries.epcis import exposure_events, trace_events
+
+    if bool(finding_id) == bool(uscc):
+        _fail("give --finding ID or --factory USCC")
+    if finding_id:
+        found = ctx.read(lambda store: trace_events(store, finding_id.strip()))
+        if found is None:
+            _fail(f"no finding {finding_id} in the store")
+    else:
+        found = ctx.read(lambda store: exposure_events(store, (uscc or "").strip().upper()))
+    created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    text = json.dumps(document(found or [], created=created), ensure_ascii=False, indent=1)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        click.echo(text)
+
+
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row to this CSV file.")

@@ -36,6 +36,19 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers)
 
 
+EPCIS_KINDS = {401: "SecurityException", 403: "SecurityException", 404: "NoSuchResourceException",
+               405: "ValidationException", 413: "CaptureLimitExceededException"}
+
+
+def error_answer(scope: Scope, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """:func:`json_error`, or under ``/epcis/`` the RFC 7807 problem the EPCIS REST binding answers."""
+    if not str(scope.get("path", "")).startswith("/epcis/"):
+        return json_error(status, message, headers)
+    kind = EPCIS_KINDS.get(status, "ValidationException")
+    return JSONResponse({"type": f"epcisException:{kind}", "title": kind, "status": status, "detail": message},
+                        status_code=status, headers=headers, media_type="application/problem+json")
+
+
 def _path(scope: Scope) -> str:
     return str(scope["path"]).rstrip("/") or "/"
 
@@ -175,9 +188,10 @@ class JsonErrors:
                 if message.get("more_body"):
                     return
                 text = b"".join(body).decode("utf-8", "replace").strip() or "the request cannot be answered"
-                payload = json.dumps({"errors": [{"message": text}]}).encode()
+                answer = error_answer(scope, start["status"], text)
+                payload = bytes(answer.body)
                 headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
-                headers += [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+                headers += [(b"content-type", (answer.media_type or "application/json").encode()), (b"content-length", str(len(payload)).encode())]
                 await send({"type": "http.response.start", "status": start["status"], "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
                 return
@@ -204,7 +218,7 @@ class BearerAuth:
             scope[PRINCIPAL] = self.tokens.check(bearer(_header(scope, b"authorization")))
         except AuthError as exc:
             scope[OUTCOME] = f"unauthorized: {exc}"
-            await json_error(401, "a valid bearer token is required (Authorization: Bearer tg_…)",
+            await error_answer(scope, 401, "a valid bearer token is required (Authorization: Bearer tg_…)",
                              {"WWW-Authenticate": 'Bearer realm="tracegraph"'})(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -254,5 +268,5 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[OUTCOME] = "rejected: body too large"
-        await json_error(413, f"the request body is over the {self.limit} byte limit",
+        await error_answer(scope, 413, f"the request body is over the {self.limit} byte limit",
                          {"Connection": "close"})(scope, receive, send)

@@ -28,10 +28,11 @@ IMPORTER = "Importer"
 INSPECTION = "Inspection"
 FINDING = "Finding"
 LINK_DECISION = "LinkDecision"  # a person confirmed or rejected an inferred link
+EPCIS_EVENT = "EpcisEvent"  # an EPCIS event kept as written: one tracegraph cannot place, or a withdrawal
 
 LABELS = (
     MANUFACTURER, EXPORTER, PRODUCT, SHIPMENT, SHIPMENT_LINE, CONTAINER, CERTIFICATE, OFFICE,
-    INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING, LINK_DECISION,
+    INVESTIGATION, ARRIVAL, IMPORTER, INSPECTION, FINDING, LINK_DECISION, EPCIS_EVENT,
 )
 
 # Relationship types: stated by records ------------------------------------------------------------
@@ -72,6 +73,7 @@ STATED: dict[str, dict[str, str]] = {
     OFFICE: {},
     IMPORTER: {},
     LINK_DECISION: {},
+    EPCIS_EVENT: {},
 }
 
 

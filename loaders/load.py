@@ -1,7 +1,7 @@
-"""Load exchange files and Safety Gate exports into a store: find them, read them, check every row, and report.
+"""Load exchange files, EPCIS documents and Safety Gate exports into a store: find them, read them, check every row, and report.
 
 Every row either lands or is reported with file, line, field and reason. Exchange files are
-recognised by their names (``cn-shipments.csv``), Safety Gate exports by their content
+recognised by their names (``cn-shipments.csv``), EPCIS 2.0 documents (:mod:`tracegraph.loaders.epcis`) and Safety Gate exports by their content
 (:func:`tracegraph.loaders.safety_gate.sniff`), or every file is read as one format (``fmt``). A load commits once, at
 its end (the Neo4j store also commits every batch on its own); a load cut off midway leaves what
 earlier loads committed and can simply be run again (loads are idempotent).
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence, TypeAlias
 
 from tracegraph.graph.model import ApplyResult, Record, Source, hashed_dict
-from tracegraph.loaders import csv_format, jsonl_format, safety_gate
+from tracegraph.loaders import csv_format, epcis, jsonl_format, safety_gate
 from tracegraph.loaders.reader import FileProblem
 from tracegraph.loaders.rules import RECORD_TYPES, RecordType, record_type_for
 
@@ -30,10 +30,20 @@ READERS = {".csv": csv_format.read, ".jsonl": jsonl_format.read, ".ndjson": json
 # not depend on it (a reference to a record not loaded yet is not an error).
 _ORDER = {name: i for i, name in enumerate(RECORD_TYPES)}
 _ORDER[safety_gate.FORMAT] = len(_ORDER)
+_ORDER[epcis.FORMAT] = len(_ORDER)
 FORMATS = (safety_gate.FORMAT,)  # what ``fmt`` can force
 SAFETY_GATE_SUFFIXES = (".csv", ".json", ".xml")
 
-Kind: TypeAlias = RecordType | safety_gate.Export  # how a file found is read
+
+
+@dataclass(frozen=True)
+class EpcisFile:
+    """A file to read as an EPCIS document (:mod:`tracegraph.loaders.epcis`)."""
+
+    name: str = epcis.FORMAT
+
+
+Kind: TypeAlias = RecordType | safety_gate.Export | EpcisFile  # how a file found is read
 
 
 class Applier(Protocol):
@@ -41,6 +51,7 @@ class Applier(Protocol):
     def apply(self, records: Sequence[Record], source: Source) -> ApplyResult: ...
     def commit(self) -> None: ...
     def checkpoint(self, force: bool = False) -> bool: ...
+    def run(self, query: Any, *args: Any) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -130,7 +141,7 @@ def discover(paths: Iterable[str], fmt: str | None = None) -> tuple[list[tuple[s
             kind = _kind(path, fmt, named=True)
             if kind is None:
                 raise FileProblem(0, "", f"{p}: not an exchange file (names like cn-shipments.csv or eu-findings.jsonl are) "
-                                         "nor a Safety Gate export (use --format safety-gate to read it as one)")
+                                         "nor an EPCIS document nor a Safety Gate export (use --format safety-gate to read it as one)")
             found.append((str(path), kind))
         else:
             raise FileProblem(0, "", f"{p}: no such file or folder")
@@ -147,6 +158,8 @@ def _kind(path: Path, fmt: str | None, named: bool) -> Kind | None:
     rtype = record_type_for(path.name)
     if rtype is not None and path.suffix.lower() in READERS:
         return rtype
+    if epcis.sniff(path):
+        return EpcisFile()
     reader = safety_gate.sniff(path)
     return safety_gate.Export(reader) if reader else None
 
@@ -178,6 +191,8 @@ def load(
             for path, kind in files:
                 if isinstance(kind, RecordType):
                     summary = _load_file(store, path, kind, loaded_at, report.problems, on_progress)
+                elif isinstance(kind, EpcisFile):
+                    summary = _load_epcis(store, path, loaded_at, report.problems, on_progress)
                 else:
                     summary = _load_alerts(store, path, kind, loaded_at, report.problems, on_progress)
                 report.files.append(summary)
@@ -316,6 +331,38 @@ def _load_alerts(
         batch = safety_gate.settle(store, list(records.values()))
         for i in range(0, len(batch), BATCH):
             summary.result.add(store.apply(batch[i : i + BATCH], source))
+    if on_progress:
+        total = os.path.getsize(path)
+        on_progress(path, total, total)
+    return summary
+
+
+def _load_epcis(
+    store: Applier | None,
+    path: str,
+    loaded_at: str,
+    problems: list[Problem],
+    on_progress: Callable[[str, int, int], None] | None,
+) -> FileSummary:
+    """Load one EPCIS document: every event lands (as the records it states, or kept as written
+    with a warning saying why) or is rejected with its line, field and reason."""
+    summary = FileSummary(path, epcis.FORMAT)
+    try:
+        with open(path, "rb") as f:
+            doc = epcis.read_document(f.read())
+    except FileProblem as exc:
+        problems.append(Problem(path, exc.line, exc.field, exc.reason))
+        summary.read = summary.rejected = 1
+        return summary
+    placed = epcis.place_all(doc)
+    if store is not None:
+        name = os.path.basename(path)
+        summary.result.add(epcis.land(store, placed, lambda side: Source(side, name, loaded_at), BATCH))
+    for p in placed:
+        problems += [Problem(path, p.line, n.field, n.reason, n.kind, n.value) for n in p.notes]
+    summary.read = len(placed)
+    summary.rejected = sum(p.rejected for p in placed)
+    summary.landed = summary.read - summary.rejected
     if on_progress:
         total = os.path.getsize(path)
         on_progress(path, total, total)
