@@ -20,6 +20,7 @@ from tracegraph.api.scalars import Cursor, PageSize
 from tracegraph.queries.china_rapex import report as china_rapex_report
 from tracegraph.queries.china_rapex import worklist
 from tracegraph.queries.search import search
+from tracegraph.queries.kept import kept
 from tracegraph.queries.offenders import offenders
 from tracegraph.queries.backtest import backtest
 from tracegraph.queries.priorities import priorities
@@ -621,7 +622,7 @@ async def reliability_of(info: Info) -> Reliability:
 
 
 async def priorities_of(info: Info, entry_point: str, since: str, until: str) -> list[Priority]:
-    ranked = await ctx(info).run(priorities, entry_point, since, until)
+    ranked = await ctx(info).run(kept, priorities, entry_point, since, until)  # a page at a time: rank once
     return [Priority(mrn=r["mrn"], score=r["score"], arrived_on=r["arrived_on"], reasons=r["reasons"], model=r["model"],
                      model_note=r["model_note"]) for r in ranked]
 
@@ -659,7 +660,7 @@ async def backtest_of(info: Info, entry_point: str, since: str, until: str, capa
 
 
 async def offenders_of(info: Info, since: str | None, until: str | None, rank_by: OffenderRanking) -> RepeatOffenders:
-    o = await ctx(info).run(offenders, since, until, None, rank_by.value)
+    o = await ctx(info).run(kept, offenders, since, until, None, rank_by.value)  # a page at a time: rank once
     return RepeatOffenders(rank_by=rank_by, since=o["since"], until=o["until"], findings=o["findings"], attributed=o["attributed"],
                            not_attributed=_counts(o["not_attributed"]),
                            _factories=[_offender(f) for f in o["factories"]],

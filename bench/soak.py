@@ -142,7 +142,7 @@ def main() -> None:
                         samples.append((t, time.perf_counter() - t, kind, ok))
 
         counts = "{ arrivals(first: 0) { totalCount } }"
-        before = httpx.post(url, json={"query": counts}, headers={"authorization": f"Bearer {token}"}).json()["data"]["arrivals"]["totalCount"]
+        before = httpx.post(url, json={"query": counts}, headers={"authorization": f"Bearer {token}"}, timeout=60).json()["data"]["arrivals"]["totalCount"]
         threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
         started = time.perf_counter()
         for t in threads:
@@ -154,7 +154,7 @@ def main() -> None:
         seen_new = None
         while time.perf_counter() - started < args.seconds:
             if seen_new is None:
-                got = httpx.post(url, json={"query": counts}, headers={"authorization": f"Bearer {token}"}).json()
+                got = httpx.post(url, json={"query": counts}, headers={"authorization": f"Bearer {token}"}, timeout=60).json()
                 if got["data"]["arrivals"]["totalCount"] != before:
                     seen_new = time.perf_counter()
             time.sleep(0.05)
