@@ -143,11 +143,12 @@ def init_cmd(ctx: _Context) -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row (file, line, field, reason) to this CSV file.")
 @click.option("--allow-partial", is_flag=True, help="Exit 0 even when some rows were rejected.")
 @click.option("--no-link", is_flag=True, help="Skip record linkage after the load (run `tracegraph link` later).")
+@click.option("--no-warm", is_flag=True, help="Do not derive and keep, after the load, what the queries reuse (the first query after it then does).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read every file as this format, whatever its name (Safety Gate exports are also recognised by their content).")
 @pass_ctx
-def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, no_link: bool, quiet: bool,
-             fmt: str | None) -> None:
+def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, allow_partial: bool, no_link: bool, no_warm: bool,
+             quiet: bool, fmt: str | None) -> None:
     """Load exchange files (or folders of them) into the store, then link the two sides.
 
     Every row lands or is reported with file, line, field and reason. Loading the same files again
@@ -159,6 +160,8 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
             report = _run_load(store, paths, quiet, fmt)
             if not no_link and report.landed:
                 _link(store, quiet, since=report.loaded_at)
+            if report.landed and not no_warm:
+                _warm(store, quiet)
         finally:
             store.close()
     except FileProblem as exc:
@@ -180,6 +183,22 @@ def _link(store: Store, quiet: bool, since: str | None = None) -> None:
                    f"matched {r.findings_matched} of {r.findings} findings to CN products")
 
 
+def _warm(store: Store, quiet: bool) -> None:
+    """Derive what the queries keep and keep it with the data (where the store can): the next
+    process to open the store answers its first query without deriving it again."""
+    import time
+
+    from tracegraph.queries.warm import warm
+
+    if not store.keeps_derived:  # (nothing kept by this store: no point deriving it here)
+        return
+    started = time.perf_counter()
+    warm(store)
+    size = store.keep_derived()
+    if not quiet:
+        click.echo(f"derived and kept what the queries reuse ({size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s)")
+
+
 @main.command("link")
 @pass_ctx
 def link_cmd(ctx: _Context) -> None:
@@ -188,6 +207,7 @@ def link_cmd(ctx: _Context) -> None:
         store = ctx.open()
         try:
             _link(store, quiet=False)
+            _warm(store, quiet=False)
         finally:
             store.close()
     except TracegraphError as exc:

@@ -18,6 +18,7 @@ import fcntl
 import gc
 import json
 import os
+import pickle
 import threading
 import time
 from collections import Counter
@@ -52,6 +53,7 @@ T = TypeVar("T")
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
+DERIVED = "derived.pickle"  # what queries derived from the data as of one commit (see MemoryStore.keep_derived)
 MARKER = "tracegraph-store.json"  # written when a store is made: a folder without it (or a graph) holds none
 REFRESH_EVERY = 0.1  # seconds: how often a shared store looks for what others committed
 # A checkpoint folds the log into a new snapshot once the log is this share of the snapshot. Every
@@ -151,6 +153,7 @@ class MemoryStore:
     """
 
     kind = "embedded"
+    keeps_derived = True
 
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False, *, shared: bool = False,
                  create: bool = True) -> None:
@@ -187,6 +190,8 @@ class MemoryStore:
         self._by_label: dict[str, list[str]] | None = None  # built on first use, dropped by writes
         self._reader: tuple[Any, GraphReader] | None = None  # (the graph it reads, the reader): see reader()
         self._memo: dict[str, Any] = {}  # what queries derived from the graph, dropped by writes
+        self._derived_tried = False  # whether the kept derivations (DERIVED) were looked at for this data
+        self._derived: dict[str, bytes] = {}  # those not yet asked for, pickled
         # Every node id as one string object, the node dict's own key: each relationship holds its
         # ends' ids as keys in both directions, and an equal string made anew for each of them (a
         # record naming a factory loaded a year ago, linkage naming an arrival) would be a copy kept
@@ -730,13 +735,72 @@ class MemoryStore:
     def _forget(self) -> None:
         self._by_label = None
         self._memo = {}
+        self._derived_tried = False
+        self._derived = {}
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:
-        """``compute()``, kept until the next write: an index a query derives from the graph."""
+        """``compute()``, kept until the next write: an index a query derives from the graph. What
+        :meth:`keep_derived` kept for the data as it stands is taken up on the first miss."""
+        if name not in self._memo:
+            self._take_derived(name)
         if name not in self._memo:
             self._memo[name] = compute()
             gc.freeze()  # like the graph: millions of kept objects the collector need not scan again
         return self._memo[name]  # type: ignore[no-any-return]
+
+    def _data_mark(self) -> list[int]:
+        """What says which data a derivation was made from: the commit, and the graph's nodes (a
+        count the graph keeps; counting relationships would walk them all)."""
+        return [self.seq, self.graph.number_of_nodes()]
+
+    def keep_derived(self) -> int:
+        """Write what the queries derived so far (:meth:`memo`) beside the snapshot, for the data as
+        committed, so that the next process to open the store does not derive it again on its first
+        query; return the bytes written. Entries that cannot be kept (a lock, a cache of answers)
+        are left out. Any later commit makes the file stale, and a stale file is never read."""
+        self._writable()
+        self.commit()
+        kept = {}
+        for name, value in self._memo.items():
+            try:
+                kept[name] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                continue
+        tmp = self.path / (DERIVED + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"mark": self._data_mark(), "memo": kept}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / DERIVED)
+        _fsync_dir(self.path)
+        return _size(self.path / DERIVED)
+
+    def _take_derived(self, name: str) -> None:
+        """Take up the kept derivation ``name`` if it was made from the data as it stands (the file
+        is read once for the data; each entry is unpickled only when a query first asks for it)."""
+        if not self._derived_tried:
+            self._derived_tried = True
+            self._derived = {}
+            path = self.path / DERIVED
+            if path.exists():
+                try:
+                    with open(path, "rb") as f:
+                        kept = pickle.load(f)
+                    if kept.get("mark") == self._data_mark():  # else made from other data: derived again
+                        self._derived = kept["memo"]
+                except Exception:  # noqa: BLE001 - a damaged or foreign file is only a lost shortcut
+                    pass
+        blob = self._derived.pop(name, None)
+        if blob is None:
+            return
+        gc.disable()  # many small objects: several times faster without the collector
+        try:
+            self._memo[name] = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - derived again
+            pass
+        finally:
+            gc.enable()
+            gc.freeze()
 
     def _label_index(self, label: str) -> list[str]:
         """The ids of every node of ``label``, sorted (an index built by one pass, kept until a write)."""

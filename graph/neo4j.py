@@ -465,6 +465,13 @@ class Neo4jStore:
         rows = self.read("MATCH (v:TracegraphState {id: 1}) RETURN v.version AS v")
         return rows[0]["v"] if rows else None
 
+    keeps_derived = False
+
+    def keep_derived(self) -> int:
+        """Nothing is kept yet: what a query derives lives in the process that derived it (see
+        docs/stores.md); the server keeps it for as long as the data stands."""
+        return 0
+
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the data's :meth:`version` changes (one small read per call)."""
         version = self.version()

@@ -66,6 +66,12 @@ class Store(Protocol):
         """``compute()``, kept until the data changes: what a query derives and reuses (an index,
         the rows of every checked consignment). Never stale: any committed write invalidates it."""
 
+    keeps_derived: bool  # whether keep_derived keeps anything
+
+    def keep_derived(self) -> int:
+        """Keep what the queries derived (:meth:`memo`) with the data as committed, so that the next
+        process to open the store starts warm; return the bytes kept (0: this store keeps nothing)."""
+
     def stats(self) -> Stats:
         """Count nodes by label and relationships by type."""
 

@@ -626,3 +626,52 @@ def test_set_links_reports_every_change_and_logs_it(tmp_path, demo_dir):
         expected = _state(s)
     with MemoryStore(path) as s:
         assert _state(s) == expected
+
+
+# -- what the queries derive, kept with the data ----------------------------------------------------------
+def _boom() -> int:
+    raise AssertionError("derived again, although it was kept for this data")
+
+
+def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_data(tmp_path, demo_dir):
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir / "cn-manufacturers.csv")])
+        assert s.memo("probe", lambda: {"manufacturers": 1}) == {"manufacturers": 1}
+        s.memo("answers:lock", lambda: __import__("threading").Lock())  # cannot be kept: left out
+        assert s.keep_derived() > 0
+    with MemoryStore(path, readonly=True) as s:
+        assert s.memo("probe", _boom) == {"manufacturers": 1}  # taken up, not derived again
+        assert s.memo("answers:lock", lambda: "derived") == "derived"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir / "cn-products.csv")])  # a commit after the file was written
+    with MemoryStore(path, readonly=True) as s:
+        assert s.memo("probe", lambda: "derived again") == "derived again"  # stale: never read
+    with MemoryStore(path) as s:
+        s.memo("probe", lambda: "of today")
+        s.keep_derived()
+    (path / "derived.pickle").write_bytes(b"\x80\x05garbage")  # damaged: only a lost shortcut
+    with MemoryStore(path, readonly=True) as s:
+        assert s.memo("probe", lambda: "derived") == "derived"
+
+
+def test_a_load_keeps_what_the_queries_derive_and_the_next_process_starts_warm(tmp_path, demo_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tracegraph.queries.offenders import offenders
+    from tracegraph.queries.priorities import priorities
+
+    tracegraph = str(Path(sys.executable).with_name("tracegraph"))
+    path = tmp_path / "store"
+    subprocess.run([tracegraph, "--store", str(path), "load", "-q", str(demo_dir)], check=True)
+    assert (path / "derived.pickle").exists()
+    with MemoryStore(path, readonly=True) as cold_free:
+        names = set(pickle.loads((path / "derived.pickle").read_bytes())["memo"])
+        assert {"checked_consignments", "findings_by_factory", "search-index"} <= names
+        assert any(n.startswith("learned:fit:") for n in names)  # the last year's monthly models
+        warm = (offenders(cold_free), priorities(cold_free, "NLRTM", "2016-01-01", "2016-03-31"))
+    (path / "derived.pickle").unlink()
+    with MemoryStore(path, readonly=True) as s:  # the same answers, derived from scratch
+        assert warm == (offenders(s), priorities(s, "NLRTM", "2016-01-01", "2016-03-31"))
