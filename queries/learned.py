@@ -17,7 +17,7 @@ them is store-independent Python and numpy:
   judged on it alone) against the base, findings, investigations and measures about its
   factories, its exporter's and its importer's EU record, and how sure linkage is of it.
 * **The model.** Standardised features, an L2-regularised logistic regression
-  (scikit-learn), fitted on every EU-checked arrival whose first check was made before the first
+  (scikit-learn; its strength chosen by 5-fold cross-validated log-loss on the training checks), fitted on every EU-checked arrival whose first check was made before the first
   day of the scored arrival's month (refit monthly; the fit is kept until the data changes). An
   arrival's score is the model's probability that an EU check would find it non-compliant.
   Reasons are the features' contributions to the log-odds, ``coef · (x − mean)``, grouped and
@@ -38,6 +38,7 @@ from typing import Any, Iterable
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.preprocessing import StandardScaler
 
 from tracegraph.graph.model import (ARRIVAL, CHECKED, CONCERNS_FACTORY, IMPORTED_BY, INSPECTION, INVESTIGATION,
@@ -50,7 +51,11 @@ from tracegraph.queries.schemes import shipment_parts
 SHRINK = 5.0  # pseudo-observations at the base rate behind every per-company rate
 MIN_CHECKS = 200  # EU checks before a month needed to fit a model for it
 MIN_NON_COMPLIANT = 20  # ... of which non-compliant
-C = 0.5  # inverse L2 strength (on standardised features): mild; chosen on othergen's baseline, checked on every preset
+# inverse L2 strengths (on standardised features) tried; each fit keeps the one with the best 5-fold
+# cross-validated log-loss on its own training checks. With ~100 non-compliant checks and ~25 columns a
+# fixed mild C (0.5) let noise into the coefficients (bench/targeting.py: expected catch at 10 % 0.57
+# -> 0.59 mean over six generator settings, seed 1; docs/priorities.md)
+CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 # -- reads ---------------------------------------------------------------------------------------------
@@ -481,13 +486,14 @@ class Fit:
     scaler: StandardScaler | None = None
     model: LogisticRegression | None = None
     why_not: str | None = None
+    c: float | None = None  # the regularisation cross-validation chose
 
     @property
     def note(self) -> str:
         if self.why_not:
             return self.why_not
         return (f"learned: logistic regression fitted on {self.checks:,} EU checks made before {self.cutoff} "
-                f"({self.non_compliant:,} non-compliant)")
+                f"({self.non_compliant:,} non-compliant; C = {self.c} by cross-validation)")
 
 
 def design(m: Matrix, names: tuple[str, ...], columns: tuple[str, ...]) -> np.ndarray:
@@ -515,9 +521,20 @@ def fit(store: Store, cutoff: str, names: tuple[str, ...] = FEATURES, categories
         columns = names + tuple(f"category:{c}" for c in seen)
         X = design(m, names, columns)
         scaler = StandardScaler().fit(X)
-        model = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(X), y)
-        return Fit(cutoff, columns, len(examples), bad, scaler, model)
+        Z = scaler.transform(X)
+        c = choose_c(Z, y)
+        model = LogisticRegression(C=c, max_iter=1000).fit(Z, y)
+        return Fit(cutoff, columns, len(examples), bad, scaler, model, c=c)
     return store.memo(f"learned:fit:{cutoff}:{','.join(names)}:{categories}", build)
+
+
+def choose_c(Z: np.ndarray, y: np.ndarray) -> float:
+    """The regularisation of :data:`CS` with the best cross-validated log-loss (5 stratified folds,
+    seeded: the same data give the same model); ties go to the stronger regularisation."""
+    folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=0)
+    losses = [-cross_val_score(LogisticRegression(C=c, max_iter=1000), Z, y, cv=folds, scoring="neg_log_loss").mean()
+              for c in CS]
+    return CS[int(np.argmin(np.round(losses, 6)))]
 
 
 def month_start(day: str) -> str:
