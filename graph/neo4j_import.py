@@ -1,0 +1,162 @@
+"""A whole graph as the CSV files of Neo4j's offline importer, and the line that runs it.
+
+``neo4j-admin database import full`` writes a new database from CSV files in one pass, many times
+faster than transactions, but only into a database that is stopped, and it replaces what is there.
+The graph written here is the embedded store's (records loaded and linked in this process, see
+:mod:`tracegraph.loaders.bulk`), with every property as the Neo4j store keeps it
+(:mod:`tracegraph.graph.neo4j`): the node's fields, ``key``, the content hash ``_h`` of nodes a
+record stated, ``_src`` (a list of tags) and ``_at``; stated relationships with ``_src``; links with
+``method``, ``score``, ``evidence``, ``_src`` and ``_at``; and the store's version node. Constraints
+and indexes are made after the import, by opening the store (:meth:`Neo4jStore._ensure_schema`).
+
+The importer types a column once per file, so the rows of one label (or relationship type) are
+split into one file per set of fields and types (most labels need one).
+"""
+
+from __future__ import annotations
+
+import csv
+import shlex
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from tracegraph.graph.errors import StoreError
+from tracegraph.graph.model import LABELS, split_id
+from tracegraph.graph.neo4j import content_hash
+from tracegraph.graph.reading import GraphReader
+
+ARRAY_DELIMITER = "\x1f"  # (the default ';' is in evidence texts and container lists)
+STATE_LABEL = "TracegraphState"  # the Neo4j store's version node (see Neo4jStore.version)
+
+
+@dataclass
+class ImportFiles:
+    """The importer's files in ``folder`` and the arguments that import them into ``database``."""
+
+    folder: Path
+    database: str
+    nodes: list[tuple[str, Path]] = field(default_factory=list)  # (label, file)
+    relationships: list[tuple[str, Path]] = field(default_factory=list)  # (type, file)
+    rows: int = 0
+
+    def arguments(self) -> list[str]:
+        """neo4j-admin's arguments (after the program's name)."""
+        return [
+            "database", "import", "full", self.database,
+            "--overwrite-destination=true",  # (the command refuses a database holding any data first)
+            "--multiline-fields=true",
+            "--array-delimiter=U+001F",
+            f"--report-file={self.folder.resolve() / 'import.report'}",
+            *(f"--nodes={label}={path.resolve()}" for label, path in self.nodes),
+            *(f"--relationships={rel_type}={path.resolve()}" for rel_type, path in self.relationships),
+        ]
+
+    def command(self, program: str = "neo4j-admin") -> str:
+        return shlex.join([*shlex.split(program), *self.arguments()])
+
+
+def _type(value: Any, where: str) -> str:
+    """The importer's type of a property value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (tuple, list, frozenset)):
+        kinds = {_type(v, where) for v in value}
+        if len(kinds) == 1 and not kinds & {"string[]"}:
+            return kinds.pop() + "[]"
+        if not kinds:
+            return "string[]"
+    raise StoreError(f"{where}: a value of type {type(value).__name__} ({value!r}) has no Neo4j import type")
+
+
+def _cell(value: Any, kind: str, where: str) -> str:
+    if kind.endswith("[]"):
+        items = [str(v) for v in value]
+        if any(ARRAY_DELIMITER in v for v in items):
+            raise StoreError(f"{where}: a list value holds the character U+001F, which the import uses between items")
+        return ARRAY_DELIMITER.join(items)
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "double":
+        return repr(value)
+    return str(value)
+
+
+class _Files:
+    """CSV files opened as rows of a new signature (label or type, fields and their types) come."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        self.folder, self.prefix = folder, prefix
+        self.open: dict[Any, tuple[Any, Any, tuple[tuple[str, str], ...]]] = {}
+        self.made: list[tuple[str, Path]] = []
+
+    def writer(self, name: str, ends: tuple[str, ...], sig: tuple[tuple[str, str], ...]) -> Any:
+        key = (name, ends, sig)
+        got = self.open.get(key)
+        if got is None:
+            path = self.folder / f"{self.prefix}-{name}-{len(self.made) + 1}.csv"
+            f = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+            w = csv.writer(f, quoting=csv.QUOTE_ALL)  # (a quoted "" is an empty text, not a missing one)
+            w.writerow([*ends, *(f"{k}:{t}" for k, t in sig)])
+            got = self.open[key] = (f, w, sig)
+            self.made.append((name, path))
+        return got[1]
+
+    def close(self) -> None:
+        for f, _, _ in self.open.values():
+            f.close()
+
+
+def _props(attrs: Mapping[str, Any], skip: Iterable[str], where: str) -> tuple[tuple[tuple[str, str], ...], list[Any]]:
+    items = sorted((k, v) for k, v in attrs.items() if k not in skip)
+    sig = tuple((k, _type(v, where)) for k, v in items)
+    return sig, [_cell(v, t, where) for (k, v), (_, t) in zip(items, sig)]
+
+
+def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: Path, database: str) -> ImportFiles:
+    """Write the graph ``g`` as the importer's CSV files into ``folder`` (made if missing).
+
+    ``stated`` names, by label, the keys of the nodes a record stated: those carry the content
+    hash ``_h`` the Neo4j store compares a reloaded record with (a node only referred to has none).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    out = ImportFiles(folder, database)
+    nodes, rels = _Files(folder, "nodes"), _Files(folder, "relationships")
+    try:
+        for nid, attrs in g.nodes.items():
+            label, key = split_id(nid)
+            if label not in LABELS:
+                raise StoreError(f"node {nid}: {label} is not a label of tracegraph's")
+            own = {k: list(v) if isinstance(v, tuple) else v for k, v in attrs.items() if k[0] != "_"}
+            row = dict(own)
+            if key in stated.get(label, ()):
+                row["_h"] = content_hash(own)
+            row["_src"] = sorted(attrs["_src"])
+            row["_at"] = attrs["_at"]
+            sig, cells = _props(row, (), nid)
+            nodes.writer(label, (f"key:ID({label})",), sig).writerow([key, *cells])
+            out.rows += 1
+        for u, targets in g.succ.items():
+            a, ak = split_id(u)
+            for v, data in targets.items():
+                b, bk = split_id(v)
+                rel_type = data["type"]
+                attrs = {k: (sorted(w) if k == "_src" else w) for k, w in data.items() if k != "type"}
+                sig, cells = _props(attrs, (), f"{rel_type} {u} -> {v}")
+                ends = (f":START_ID({a})", f":END_ID({b})")
+                rels.writer(rel_type, ends, sig).writerow([ak, bk, *cells])
+                out.rows += 1
+        state = nodes.writer(STATE_LABEL, (), (("id", "long"), ("version", "string")))
+        state.writerow(["1", str(uuid.uuid4())])
+    finally:
+        nodes.close()
+        rels.close()
+    out.nodes, out.relationships = nodes.made, rels.made
+    return out
