@@ -121,7 +121,8 @@ def _props(attrs: Mapping[str, Any], skip: Iterable[str], where: str) -> tuple[t
 
 
 def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: Path, database: str) -> ImportFiles:
-    """Write the graph ``g`` as the importer's CSV files into ``folder`` (made if missing).
+    """Write the graph ``g`` as the importer's CSV files into ``folder`` (made if missing), and
+    ``import.args``: neo4j-admin's arguments, one a line.
 
     ``stated`` names, by label, the keys of the nodes a record stated: those carry the content
     hash ``_h`` the Neo4j store compares a reloaded record with (a node only referred to has none).
@@ -159,4 +160,5 @@ def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: P
         nodes.close()
         rels.close()
     out.nodes, out.relationships = nodes.made, rels.made
+    (folder / "import.args").write_text("".join(a + "\n" for a in out.arguments()), encoding="utf-8")  # (for scripts)
     return out
