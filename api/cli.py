@@ -188,8 +188,8 @@ def neo4j_import_cmd(ctx: _Context, paths: tuple[str, ...], out_dir: str, admin:
 
     The files are checked by the same rules as `tracegraph load` and linked the same way, in this
     process; the graph is written as neo4j-admin's CSV files, which `neo4j-admin database import
-    full` turns into the database, with the database stopped. Then `tracegraph init` (or --admin,
-    which does it all) makes the constraints and indexes. The graph is the one `tracegraph load`
+    full` turns into the database, with the database stopped. Then `tracegraph neo4j finish
+    FOLDER` (or --admin, which does it all) makes the constraints and indexes. The graph is the one `tracegraph load`
     builds from the same files; later loads go on top with `tracegraph load`. A database that
     holds any data is refused.
     """
@@ -223,13 +223,10 @@ def neo4j_import_cmd(ctx: _Context, paths: tuple[str, ...], out_dir: str, admin:
             click.echo(f"wrote {files.rows:,} nodes and relationships for Neo4j's importer into {out_dir}. With the database "
                        f"{database!r} stopped, run on its server (the paths as it sees them):")
             click.echo(f"  {files.command()}")
-            click.echo(f"then start the database and make its constraints and indexes: tracegraph --store {uri} init")
+            click.echo(f"then start the database and finish: tracegraph --store {uri} neo4j finish {shlex.quote(out_dir)}")
         else:
             subprocess.run([*shlex.split(admin), *files.arguments()], check=True, stdout=sys.stderr if quiet else None)
-            with Neo4jStore(uri, auth.user, auth.password, auth.database, create=True) as store:
-                stats = store.stats()
-            click.echo(f"imported into database {database!r} at {uri}: {stats.node_total:,} nodes, "
-                       f"{sum(stats.relationships.values()):,} relationships; constraints and indexes made")
+            _finish_import(ctx, Path(out_dir))
     except subprocess.CalledProcessError as exc:
         _fail(f"the importer ({admin}) failed with exit status {exc.returncode}; its report is in {out_dir}/import.report")
     except FileProblem as exc:
@@ -237,6 +234,30 @@ def neo4j_import_cmd(ctx: _Context, paths: tuple[str, ...], out_dir: str, admin:
     except TracegraphError as exc:
         _fail(str(exc))
     _finish(report, report_path, allow_partial, validate_only=False)
+
+
+def _finish_import(ctx: _Context, folder: Path) -> None:
+    from tracegraph.graph.neo4j import Neo4jStore
+    from tracegraph.graph.neo4j_import import finish
+
+    uri, auth = ctx.settings.store, ctx.settings.neo4j
+    with Neo4jStore(uri, auth.user, auth.password, auth.database, create=True) as store:
+        finish(store, folder)
+        stats = store.stats()
+    click.echo(f"imported into database {auth.database or 'neo4j'!r} at {uri}: {stats.node_total:,} nodes, "
+               f"{stats.relationship_total:,} relationships; constraints and indexes made")
+
+
+@neo4j_group.command("finish")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@pass_ctx
+def neo4j_finish_cmd(ctx: _Context, folder: str) -> None:
+    """After neo4j-admin imported the files of `neo4j import --files FOLDER` and the database was
+    started: make its constraints and indexes, and set the few fields the importer cannot hold."""
+    try:
+        _finish_import(ctx, Path(folder))
+    except TracegraphError as exc:
+        _fail(str(exc))
 
 
 def _link(store: Store, quiet: bool, since: str | None = None) -> None:

@@ -7,7 +7,8 @@ The graph written here is the embedded store's (records loaded and linked in thi
 (:mod:`tracegraph.graph.neo4j`): the node's fields, ``key``, the content hash ``_h`` of nodes a
 record stated, ``_src`` (a list of tags) and ``_at``; stated relationships with ``_src``; links with
 ``method``, ``score``, ``evidence``, ``_src`` and ``_at``; and the store's version node. Constraints
-and indexes are made after the import, by opening the store (:meth:`Neo4jStore._ensure_schema`).
+and indexes are made after the import, by opening the store (:meth:`Neo4jStore._ensure_schema`),
+and :func:`finish` then sets the few fields the importer cannot hold.
 
 The importer types a column once per file, so the rows of one label (or relationship type) are
 split into one file per set of fields and types (most labels need one).
@@ -16,6 +17,7 @@ split into one file per set of fields and types (most labels need one).
 from __future__ import annotations
 
 import csv
+import json
 import shlex
 import uuid
 from dataclasses import dataclass, field
@@ -24,10 +26,11 @@ from typing import Any, Iterable, Mapping
 
 from tracegraph.graph.errors import StoreError
 from tracegraph.graph.model import LABELS, split_id
-from tracegraph.graph.neo4j import content_hash
+from tracegraph.graph.neo4j import Neo4jStore, content_hash
 from tracegraph.graph.reading import GraphReader
 
 ARRAY_DELIMITER = "\x1f"  # (the default ';' is in evidence texts and container lists)
+PATCHES = "patches.json"
 STATE_LABEL = "TracegraphState"  # the Neo4j store's version node (see Neo4jStore.version)
 
 
@@ -40,6 +43,9 @@ class ImportFiles:
     nodes: list[tuple[str, Path]] = field(default_factory=list)  # (label, file)
     relationships: list[tuple[str, Path]] = field(default_factory=list)  # (type, file)
     rows: int = 0
+    # node fields the importer cannot hold (a list with an empty text in it reads back as no
+    # field): written after the import by :func:`finish`, from ``patches.json``
+    patches: list[dict[str, Any]] = field(default_factory=list)
 
     def arguments(self) -> list[str]:
         """neo4j-admin's arguments (after the program's name)."""
@@ -114,8 +120,15 @@ class _Files:
             f.close()
 
 
+def _importable(value: Any) -> bool:
+    """Whether the importer reads ``value`` back as it is (it reads an empty list item as none)."""
+    return not isinstance(value, (list, tuple)) or (bool(value) and all(v != "" for v in value))
+
+
 def _props(attrs: Mapping[str, Any], skip: Iterable[str], where: str) -> tuple[tuple[tuple[str, str], ...], list[Any]]:
     items = sorted((k, v) for k, v in attrs.items() if k not in skip)
+    if not all(_importable(v) for _, v in items):
+        raise StoreError(f"{where}: a list with an empty item, which Neo4j's importer cannot hold")
     sig = tuple((k, _type(v, where)) for k, v in items)
     return sig, [_cell(v, t, where) for (k, v), (_, t) in zip(items, sig)]
 
@@ -141,6 +154,10 @@ def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: P
                 row["_h"] = content_hash(own)
             row["_src"] = sorted(attrs["_src"])
             row["_at"] = attrs["_at"]
+            later = {k: v for k, v in own.items() if not _importable(v)}
+            if later:
+                out.patches.append({"label": label, "key": key, "props": later})
+                row = {k: v for k, v in row.items() if k not in later}
             sig, cells = _props(row, (), nid)
             nodes.writer(label, (f"key:ID({label})",), sig).writerow([key, *cells])
             out.rows += 1
@@ -161,4 +178,25 @@ def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: P
         rels.close()
     out.nodes, out.relationships = nodes.made, rels.made
     (folder / "import.args").write_text("".join(a + "\n" for a in out.arguments()), encoding="utf-8")  # (for scripts)
+    (folder / PATCHES).write_text(json.dumps(out.patches, ensure_ascii=False), encoding="utf-8")
     return out
+
+
+def finish(store: Neo4jStore, folder: Path) -> int:
+    """After the import: set the node fields the importer could not hold (``folder/patches.json``);
+    return how many nodes it set. (Opening ``store`` made the constraints and indexes.)"""
+    path = folder / PATCHES
+    try:
+        patches = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read {path} ({exc}): give the --files folder the import was written into") from None
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for p in patches:
+        by_label.setdefault(p["label"], []).append({"k": p["key"], "p": p["props"]})
+    for label, rows in by_label.items():
+        if label not in LABELS:
+            raise StoreError(f"{path}: {label} is not a label of tracegraph's")
+        store.write(f"UNWIND $rows AS r MATCH (n:`{label}` {{key: r.k}}) SET n += r.p", rows=rows)
+    if patches:
+        store.commit()
+    return len(patches)

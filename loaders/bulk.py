@@ -21,6 +21,7 @@ from tracegraph.graph.model import ApplyResult, Record, Source
 from tracegraph.graph.neo4j import Neo4jStore
 from tracegraph.graph.neo4j_import import STATE_LABEL, ImportFiles, write_import_files
 from tracegraph.graph.errors import StoreError
+from tracegraph.graph.reading import P, Query, R
 from tracegraph.linkage import LinkReport, link
 
 
@@ -42,6 +43,10 @@ class FirstLoad(AbstractContextManager["FirstLoad"]):
         for r in records:
             self.stated[r.label].add(r.key)
         return self.store.apply(records, source)
+
+    def run(self, query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """A read of the graph so far (a Safety Gate export's alerts settle against what it holds)."""
+        return self.store.run(query, *args, **kwargs)
 
     def commit(self) -> None:
         self.store.commit()

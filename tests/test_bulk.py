@@ -27,6 +27,7 @@ from tracegraph.graph.store import Store
 
 pytestmark = pytest.mark.neo4j
 SERVER = Path(__file__).resolve().parents[1] / "deploy" / "neo4j" / "server.sh"
+SAFETY_GATE = Path(__file__).resolve().parent / "data" / "safety-gate"  # real exports: alerts land as findings
 
 
 def _free_port() -> int:
@@ -61,16 +62,17 @@ def tg(store: str, password: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def both(bulk_server, demo_dir, tmp_path_factory) -> Iterator[tuple[Store, Store, Any]]:
-    """The demo data loaded by each path: (transactional, bulk, the bulk server)."""
+    """The demo data and real Safety Gate exports loaded by each path: (transactional, bulk, the bulk server)."""
     uri, user, password, admin = bulk_server
     settings = neo4j_settings()
     assert settings is not None
     tx = Neo4jStore(*settings)
     tx.clear()
-    r = tg(settings[0], settings[2], "load", "-q", str(demo_dir))
+    paths = [str(demo_dir), *(str(p) for p in sorted(SAFETY_GATE.glob("*.csv")))]
+    r = tg(settings[0], settings[2], "load", "-q", *paths)
     assert r.returncode == 0, r.stderr
     files = tmp_path_factory.mktemp("import-files")
-    r = tg(uri, password, "neo4j", "import", "-q", str(demo_dir), "--files", str(files), "--admin", admin)
+    r = tg(uri, password, "neo4j", "import", "-q", *paths, "--files", str(files), "--admin", admin)
     assert r.returncode == 0, r.stderr
     assert "constraints and indexes made" in r.stdout
     bulk = Neo4jStore(uri, user, password, create=False)
