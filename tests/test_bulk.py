@@ -119,7 +119,7 @@ def test_every_query_answers_alike_on_the_bulk_loaded_graph(both):
 
     findings = _same(both, finding_ids)
     traced = [_same(both, lambda s: trace(s, f).to_dict()) for f in findings]
-    assert sum(t["status"] == "traced" for t in traced) > len(findings) // 2
+    assert sum(bool(t["candidates"]) for t in traced) >= 5 and len({t["status"] for t in traced}) > 1
     top = _same(both, lambda s: offenders(s, None, None, 10))
     usccs = [f["uscc"] for f in top["factories"]]
     assert usccs
