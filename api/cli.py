@@ -229,6 +229,8 @@ def neo4j_import_cmd(ctx: _Context, paths: tuple[str, ...], out_dir: str, admin:
             _finish_import(ctx, Path(out_dir))
     except subprocess.CalledProcessError as exc:
         _fail(f"the importer ({admin}) failed with exit status {exc.returncode}; its report is in {out_dir}/import.report")
+    except OSError as exc:
+        _fail(f"cannot run the importer ({admin}): {exc.strerror}")
     except FileProblem as exc:
         _fail(exc.reason)
     except TracegraphError as exc:

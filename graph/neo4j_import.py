@@ -161,15 +161,20 @@ def write_import_files(g: GraphReader, stated: Mapping[str, set[str]], folder: P
             sig, cells = _props(row, (), nid)
             nodes.writer(label, (f"key:ID({label})",), sig).writerow([key, *cells])
             out.rows += 1
+        # Relationships share their attribute dicts (one per type and provenance, one per link's
+        # method, score and evidence): each is turned into cells once.
+        cells_of: dict[tuple[int, str, str], tuple[Mapping[str, Any], Any, list[Any]]] = {}
         for u, targets in g.succ.items():
-            a, ak = split_id(u)
+            a, _, ak = u.partition(":")
             for v, data in targets.items():
-                b, bk = split_id(v)
-                rel_type = data["type"]
-                attrs = {k: (sorted(w) if k == "_src" else w) for k, w in data.items() if k != "type"}
-                sig, cells = _props(attrs, (), f"{rel_type} {u} -> {v}")
-                ends = (f":START_ID({a})", f":END_ID({b})")
-                rels.writer(rel_type, ends, sig).writerow([ak, bk, *cells])
+                b, _, bk = v.partition(":")
+                got = cells_of.get((id(data), a, b))
+                if got is None:
+                    attrs = {k: (sorted(w) if k == "_src" else w) for k, w in data.items() if k != "type"}
+                    sig, cells = _props(attrs, (), f"{data['type']} {u} -> {v}")
+                    writer = rels.writer(data["type"], (f":START_ID({a})", f":END_ID({b})"), sig)
+                    got = cells_of[(id(data), a, b)] = (data, writer, cells)
+                got[1].writerow([ak, bk, *got[2]])
                 out.rows += 1
         state = nodes.writer(STATE_LABEL, (), (("id", "long"), ("version", "string")))
         state.writerow(["1", str(uuid.uuid4())])

@@ -168,3 +168,18 @@ def test_a_load_on_top_of_the_bulk_load_does_what_it_does_on_the_transactional_o
     _same(both, lambda s: s.stats())
     _same(both, lambda s: s.dump())
     _same(both, _hashes)
+
+
+def test_for_a_server_of_ones_own_the_files_are_written_and_the_importers_line_printed(both, demo_dir, tmp_path):
+    settings = neo4j_settings()
+    assert settings is not None
+    both[0].clear()  # (an empty database: the transactional side is done with)
+    r = tg(settings[0], settings[2], "neo4j", "import", "-q", str(demo_dir), "--files", str(tmp_path / "f"))
+    assert r.returncode == 0, r.stderr
+    line = next(l.strip() for l in r.stdout.splitlines() if l.strip().startswith("neo4j-admin "))
+    args = shlex.split(line)
+    assert args[1:5] == ["database", "import", "full", "neo4j"]
+    named = [Path(a.split("=", 2)[2]) for a in args if a.startswith(("--nodes=", "--relationships="))]
+    assert named and all(p.exists() and p.parent == (tmp_path / "f").resolve() for p in named)
+    assert f"neo4j finish {tmp_path / 'f'}" in r.stdout
+    assert both[0].stats().node_total == 0  # nothing written to the server
