@@ -13,7 +13,7 @@ import click
 from tracegraph.api.settings import Settings
 from tracegraph.graph.errors import TracegraphError
 from tracegraph.graph.store import Store, open_store
-from tracegraph.loaders.load import FORMATS, FileSummary, LoadReport, load
+from tracegraph.loaders.load import FORMATS, Applier, FileSummary, LoadReport, load
 from tracegraph.loaders.reader import FileProblem
 from tracegraph.loaders.rules import INVESTIGATION_STATUSES, OUTCOMES
 
@@ -70,7 +70,7 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _run_load(store: Store | None, paths: tuple[str, ...], quiet: bool, fmt: str | None = None) -> LoadReport:
+def _run_load(store: Applier | None, paths: tuple[str, ...], quiet: bool, fmt: str | None = None) -> LoadReport:
     """Load into ``store`` (validate only when it is None), with a progress bar on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -169,6 +169,100 @@ def load_cmd(ctx: _Context, paths: tuple[str, ...], report_path: str | None, all
     except TracegraphError as exc:
         _fail(str(exc))
     _finish(report, report_path, allow_partial, validate_only=False)
+
+
+@main.group("neo4j")
+def neo4j_group() -> None:
+    """Neo4j's own tools: a first load through its offline importer."""
+
+
+@neo4j_group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--files", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the importer's CSV files (made if missing).")
+@click.option("--admin", metavar="COMMAND", help="Run the importer with this command in place of neo4j-admin (it must stop the database, import, start it again: deploy/neo4j/server.sh admin does), then make the constraints and indexes. Without it the command line is printed, to run on the server.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True), help="Write every rejected row (file, line, field, reason) to this CSV file.")
+@click.option("--allow-partial", is_flag=True, help="Exit 0 even when some rows were rejected.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file lines.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read every file as this format, whatever its name (Safety Gate exports are also recognised by their content).")
+@pass_ctx
+def neo4j_import_cmd(ctx: _Context, paths: tuple[str, ...], out_dir: str, admin: str | None, report_path: str | None,
+                     allow_partial: bool, quiet: bool, fmt: str | None) -> None:
+    """A first load into an EMPTY Neo4j database (--store bolt://…) by Neo4j's offline importer.
+
+    The files are checked by the same rules as `tracegraph load` and linked the same way, in this
+    process; the graph is written as neo4j-admin's CSV files, which `neo4j-admin database import
+    full` turns into the database, with the database stopped. Then `tracegraph neo4j finish
+    FOLDER` (or --admin, which does it all) makes the constraints and indexes. The graph is the one `tracegraph load`
+    builds from the same files; later loads go on top with `tracegraph load`. A database that
+    holds any data is refused.
+    """
+    import shlex
+    import subprocess
+    import tempfile
+
+    from tracegraph.graph.neo4j import Neo4jStore
+    from tracegraph.graph.store import is_neo4j
+    from tracegraph.loaders.bulk import FirstLoad, refuse_unless_empty
+
+    uri, auth = ctx.settings.store, ctx.settings.neo4j
+    if not is_neo4j(uri):
+        _fail(f"--store {uri} is not a Neo4j URI: `neo4j import` loads into a Neo4j database (--store bolt://HOST:7687)")
+    database = auth.database or "neo4j"
+    try:
+        server = Neo4jStore(uri, auth.user, auth.password, auth.database, create=None)
+        try:
+            refuse_unless_empty(server)
+        finally:
+            server.close()
+        with tempfile.TemporaryDirectory(prefix="tracegraph-bulk-") as work, FirstLoad(Path(work) / "graph") as first:
+            report = _run_load(first, paths, quiet, fmt)
+            if report.landed:
+                r = first.link(report.loaded_at)
+                if not quiet:
+                    click.echo(f"linked {r.arrivals_linked} of {r.arrivals} arrivals to CN shipments; "
+                               f"matched {r.findings_matched} of {r.findings} findings to CN products")
+            files = first.write(Path(out_dir), database)
+        if admin is None:
+            click.echo(f"wrote {files.rows:,} nodes and relationships for Neo4j's importer into {out_dir}. With the database "
+                       f"{database!r} stopped, run on its server (the paths as it sees them):")
+            click.echo(f"  {files.command()}")
+            click.echo(f"then start the database and finish: tracegraph --store {uri} neo4j finish {shlex.quote(out_dir)}")
+        else:
+            subprocess.run([*shlex.split(admin), *files.arguments()], check=True, stdout=sys.stderr if quiet else None)
+            _finish_import(ctx, Path(out_dir))
+    except subprocess.CalledProcessError as exc:
+        _fail(f"the importer ({admin}) failed with exit status {exc.returncode}; its report is in {out_dir}/import.report")
+    except OSError as exc:
+        _fail(f"cannot run the importer ({admin}): {exc.strerror}")
+    except FileProblem as exc:
+        _fail(exc.reason)
+    except TracegraphError as exc:
+        _fail(str(exc))
+    _finish(report, report_path, allow_partial, validate_only=False)
+
+
+def _finish_import(ctx: _Context, folder: Path) -> None:
+    from tracegraph.graph.neo4j import Neo4jStore
+    from tracegraph.graph.neo4j_import import finish
+
+    uri, auth = ctx.settings.store, ctx.settings.neo4j
+    with Neo4jStore(uri, auth.user, auth.password, auth.database, create=True) as store:
+        finish(store, folder)
+        stats = store.stats()
+    click.echo(f"imported into database {auth.database or 'neo4j'!r} at {uri}: {stats.node_total:,} nodes, "
+               f"{stats.relationship_total:,} relationships; constraints and indexes made")
+
+
+@neo4j_group.command("finish")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@pass_ctx
+def neo4j_finish_cmd(ctx: _Context, folder: str) -> None:
+    """After neo4j-admin imported the files of `neo4j import --files FOLDER` and the database was
+    started: make its constraints and indexes, and set the few fields the importer cannot hold."""
+    try:
+        _finish_import(ctx, Path(folder))
+    except TracegraphError as exc:
+        _fail(str(exc))
 
 
 def _link(store: Store, quiet: bool, since: str | None = None) -> None:

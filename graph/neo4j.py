@@ -290,10 +290,11 @@ class Neo4jStore:
         *,
         connection_timeout: float = 10.0,
         retry_time: float = 60.0,
-        create: bool = True,
+        create: bool | None = True,
     ) -> None:
         """Connect; with ``create``, make the database a tracegraph store (constraints, indexes)
-        when it is not one yet, otherwise a database with no tracegraph data is StoreNotFound."""
+        when it is not one yet, otherwise a database with no tracegraph data is StoreNotFound;
+        with ``None``, only connect (a bulk load looks at a database before it is a store)."""
         self.uri = uri
         self.location = uri
         self.user = user
@@ -318,7 +319,7 @@ class Neo4jStore:
         self._guard(self.driver.verify_connectivity)
         if create:
             self._guard(self._ensure_schema)
-        elif self.version() is None:
+        elif create is False and self.version() is None:
             self.driver.close()
             where = f"database {database!r} at {uri}" if database else f"the default database at {uri}"
             raise StoreNotFound(f"{where} holds no tracegraph data: check --store and --neo4j-database, or create "

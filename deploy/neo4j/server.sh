@@ -4,13 +4,18 @@
 #   server.sh start [PORT]   start in the background with a throwaway data folder; print the URI
 #   server.sh stop           stop it (and delete its data)
 #   server.sh run CMD...     start on a free port, run CMD with NEO4J_URI/USER/PASSWORD set, stop
+#   server.sh admin ARGS...  neo4j-admin ARGS on the data folder of the server started here: the
+#                            server is stopped first (its data kept) and started again after, on
+#                            its port; e.g. `server.sh admin database import full neo4j …`, the line
+#                            `tracegraph neo4j import` prints (it runs this itself with --admin)
 #
-# State lives in .neo4j/ at the top of the checkout. NEO4J_HEAP (default 2g) sizes the JVM heap,
-# NEO4J_PAGECACHE_MB (default 1024) its page cache.
+# State lives in .neo4j/ at the top of the checkout (NEO4J_STATE: another folder, for a second
+# server). NEO4J_HEAP (default 2g) sizes the JVM heap, NEO4J_PAGECACHE_MB (default 1024) its page cache.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(cd "$here/../.." && pwd)"
-state="$top/.neo4j"
+state="${NEO4J_STATE:-$top/.neo4j}"
+home="$state/home"  # the server's data folder, kept while it runs (admin works on it)
 password="${NEO4J_TEST_PASSWORD:-tracegraph}"
 
 build() {
@@ -35,8 +40,9 @@ start() {
     echo "a Neo4j server started here is already running: $(cat "$state/uri")"; return 0
   fi
   : > "$state/log"
-  nohup java -Xms512m -Xmx"${NEO4J_HEAP:-2g}" -XX:+UseG1GC -cp "$here/target/classes:$here/target/lib/*" \
-    tracegraph.neo4j.Server --host 127.0.0.1 --port "$port" --password "$password" \
+  mkdir -p "$home"
+  nohup java -Xms256m -Xmx"${NEO4J_HEAP:-2g}" -XX:+UseG1GC -cp "$here/target/classes:$here/target/lib/*" \
+    tracegraph.neo4j.Server --host 127.0.0.1 --port "$port" --password "$password" --data "$home" \
     --page-cache-mb "${NEO4J_PAGECACHE_MB:-1024}" >"$state/log" 2>&1 &
   echo $! > "$state/pid"
   for _ in $(seq 1 180); do
@@ -55,6 +61,7 @@ start() {
   stop; return 1
 }
 
+# Stop the server started here; its data folder is deleted unless "$1" is "keep".
 stop() {
   if [ -f "$state/pid" ]; then
     local pid; pid="$(cat "$state/pid")"
@@ -64,13 +71,31 @@ stop() {
       kill -9 "$pid" 2>/dev/null || true
       echo "Neo4j stopped"
     fi
-    rm -f "$state/pid" "$state/uri"
+    rm -f "$state/pid"
+    [ "${1:-}" = keep ] || rm -f "$state/uri"
   fi
+  [ "${1:-}" = keep ] || rm -rf "$home"
+}
+
+# neo4j-admin (org.neo4j.cli.AdminTool, from the same jars as the server) on the data folder here,
+# with the server stopped meanwhile and started again after on the port it had.
+admin() {
+  build
+  local port=""
+  if [ -f "$state/uri" ]; then port="$(sed 's/.*://' "$state/uri")"; fi
+  stop keep >&2
+  mkdir -p "$home"
+  local status=0
+  NEO4J_HOME="$home" NEO4J_CONF="$home/conf" java -Xmx"${NEO4J_HEAP:-2g}" -cp "$here/target/classes:$here/target/lib/*" \
+    org.neo4j.cli.AdminTool "$@" || status=$?
+  if [ -n "$port" ]; then start "$port" >&2 || status=$?; fi
+  return $status
 }
 
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
+  admin) shift; admin "$@" ;;
   build) build ;;
   run)
     shift
@@ -79,5 +104,5 @@ case "${1:-}" in
     trap stop EXIT
     NEO4J_URI="bolt://127.0.0.1:$port" NEO4J_USER=neo4j NEO4J_PASSWORD="$password" "$@"
     ;;
-  *) echo "usage: $0 start [PORT] | stop | build | run CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 start [PORT] | stop | build | run CMD... | admin ARGS..." >&2; exit 2 ;;
 esac
