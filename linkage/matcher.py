@@ -228,11 +228,13 @@ class NameIndex:
     def match(self, name: str, cutoff: float = 70.0, limit: int = 10) -> list[Match]:
         """The companies ``name`` may be, best first: one per company, its best core's score."""
         best: dict[str, Match] = {}
-        weighed = [(q, 1.0) for q in self.cores(name)] + [(q, PART) for q in self.part_cores(name)]
+        # In sorted order, so that of equal scores the same core wins in every process (sets of
+        # strings iterate in an order that changes with each process's hash seed).
+        weighed = [(q, 1.0) for q in sorted(self.cores(name))] + [(q, PART) for q in sorted(self.part_cores(name))]
         for q, share in weighed:
-            for other, s in self._near(q, cutoff / share).items():
+            for other, s in sorted(self._near(q, cutoff / share).items()):
                 s *= share
-                for key in self.by_core[other]:
+                for key in sorted(self.by_core[other]):
                     m = best.get(key)
                     if m is None or s > m.score:
                         best[key] = Match(key, s, other, self.companies[key].cores[other])
