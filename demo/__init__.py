@@ -416,6 +416,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
     rows["cn-products"] = [p for f in factories for p in f.products]
     for name, fields in {**CN_FIELDS, **EU_FIELDS}.items():
         _write(out / name, fields, rows[name], fmt)
+    alerts = _safety_gate(out, seed, shipped_unsafe)
     truth = {
         "seed": seed, "shipments": shipments,
         "findings": truth_findings,
@@ -424,6 +425,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
         "factory_unsafe_rate": {f.uscc: round(f.unsafe_rate, 4) for f in factories},
         "duplicate_factories": {d.uscc: d.duplicate_of for d in duplicates},
         "office_strictness": {o: round(s, 3) for o, s in strictness.items()},
+        "alerts": alerts,
     }
     with open(out / "ground-truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False)
@@ -446,3 +448,51 @@ def _finding(r: random.Random, fid: str, day: date, cc: str, p: dict[str, Any], 
         "measure": r.choice(["Rejected at border", "Withdrawal from the market", "Recall from end users", "Destruction"]),
         "alert_no": f"A12/{r.randrange(100, 99999):05d}/{day.year % 100:02d}" if r.random() < 0.6 else "",
     }
+
+
+def _safety_gate(out: Path, seed: int, shipped_unsafe: list[tuple[Any, dict[str, Any], str, str]]) -> dict[str, str]:
+    """Safety Gate alerts on unsafe products from China found on the market, as the open-data JSON
+    export writes them (``safety-gate-alerts.json``): the China-RAPEX work list's input. Each alert
+    names what is printed on the product (brand, model, barcode, some of them missing) and its
+    origin in the spellings real exports use; a share of them AQSIQ has answered (in
+    ``cn-investigations-alerts.csv``, with the exchange's outcomes). Drawn from a random stream of
+    their own, so the other files of a seed stay as they were. Returns alert number → factory."""
+    r = random.Random(seed * 7919 + 1)
+    alerts, truth, answered = [], {}, []
+    numbers: set[str] = set()
+    for _ in range(max(3, len(shipped_unsafe) // 10) if shipped_unsafe else 0):
+        f, p, _, arrived_on = r.choice(shipped_unsafe)
+        day = date.fromisoformat(arrived_on) + timedelta(days=r.randint(30, 300))
+        number = f"A12/{r.randrange(10000, 99999):05d}/{day.year % 100:02d}"
+        if number in numbers:
+            continue
+        numbers.add(number)
+        hazard = r.choices(HAZARDS, [h[1] for h in HAZARDS])[0][0]
+        alerts.append({
+            "alert_number": number, "alert_date": day.isoformat(), "product_name": p["name_en"],
+            "product_category": "Toys", "product_brand": p["brand"] if r.random() < 0.8 else "None",
+            "product_model_type": p["model"] if r.random() < 0.8 else "",
+            "product_barcode": p["gtin"] if r.random() < 0.7 else "",
+            "product_country": r.choice(["China", "People's Republic of China", "Peoples Republic of China", "China (PRC)"]),
+            "risk_type": hazard, "risk_level": r.choices(["Serious risk", "High risk", "Other risk level"], [0.8, 0.15, 0.05])[0],
+            "alert_country": r.choice(["Netherlands", "Germany", "France", "Belgium", "Sweden", "Czechia", "Hungary"]),
+        })
+        truth[number] = f.uscc
+        if r.random() < 0.4:
+            opened = day + timedelta(days=r.randint(10, 60))
+            closed = r.random() < 0.6
+            answered.append({
+                "finding_id": number, "manufacturer_uscc": f.uscc, "opened_on": opened.isoformat(),
+                "status": "closed" if closed else "measures_taken",
+                "root_cause": r.choice(["Unqualified raw material supplier", "Missing incoming inspection of paint",
+                                        "Mould wear produced detachable parts"]),
+                "measures": r.choice(["Supplier replaced; batch testing introduced", "Factory rectification ordered"]),
+                "closed_on": (opened + timedelta(days=r.randint(20, 90))).isoformat() if closed else "",
+                "outcomes": r.choice(["corrective_action", "corrective_action;strengthened_supervision", "export_ban"]),
+                "reported_on": (opened + timedelta(days=r.randint(30, 120))).isoformat(),
+            })
+    with open(out / "safety-gate-alerts.json", "w", encoding="utf-8") as fh:
+        json.dump(alerts, fh, ensure_ascii=False, indent=1)
+    if answered:
+        _write(out / "cn-investigations-alerts.csv", list(answered[0]), answered, "csv")
+    return truth

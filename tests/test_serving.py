@@ -61,7 +61,8 @@ def _split(demo_dir: Path, tmp: Path) -> tuple[Path, Path, Path]:
     for f in demo_dir.glob("*.csv"):
         target = cn if f.name.startswith("cn-") else findings if f.name.startswith("eu-findings") else eu
         shutil.copy(f, target / f.name)
-    (cn / "cn-investigations.csv").unlink()  # they answer findings, which come last
+    for answers in cn.glob("cn-investigations*.csv"):  # they answer findings (and alerts), which come last
+        answers.unlink()
     return cn, eu, findings
 
 
