@@ -31,7 +31,7 @@ import networkx as nx
 from scipy.stats import binomtest
 
 from tracegraph.graph.model import (CONCERNS_FACTORY, EXPORTED_BY, EXPORTER, FINDING, INVESTIGATION, LINE_OF, MADE_BY,
-                                    MANUFACTURER, OF_PRODUCT, SAME_AS, SHIPMENT, node_id, split_id)
+                                    MANUFACTURER, OF_PRODUCT, SAME_AS, SHIPMENT, node_id)
 from tracegraph.graph.reading import CypherReader, GraphReader, Query
 from tracegraph.graph.store import Store
 from tracegraph.queries.schemes import _quarter, shrinkage
@@ -42,16 +42,17 @@ MEASURED = ("measures_taken", "closed")
 
 
 def _key(nid: str) -> str:
-    return split_id(nid)[1]
+    return nid.partition(":")[2]  # split_id(nid)[1], inlined: called for every node read
 
 
 # -- reads, per store --------------------------------------------------------------------------------
 def _findings_nx(g: GraphReader, since: str, until: str) -> list[dict[str, Any]]:
     rows = []
+    nodes = g.nodes
     for fid in g.ids(FINDING):
-        f = g.nodes[fid]
+        f = nodes[fid]
         if since <= f.get("found_on", "") <= until:
-            rows.append({"id": _key(fid), "found_on": f["found_on"], "risk_level": f.get("risk_level"),
+            rows.append({"id": fid.partition(":")[2], "found_on": f["found_on"], "risk_level": f.get("risk_level"),
                          "hazard": f.get("hazard"), "category": f.get("category")})
     return rows
 
@@ -259,7 +260,7 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
     window = store.run(FINDINGS, lo, hi)
     info = {f["id"]: f for f in window}
     ids = sorted(info)
-    rows = evidence(store, ids) if ids else []
+    rows = evidence(store, ids, whole=False) if ids else []  # (its candidates' evidence lists are not shown)
     usccs = sorted(set().union(*map(reached, rows)))
     same_as = {r["uscc"]: sorted(r["same_as"]) for r in store.run(SAME_AS_OF, usccs)}
     group_of = _groups(same_as, set(usccs) | {t for ts in same_as.values() for t in ts})

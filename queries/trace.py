@@ -195,9 +195,24 @@ def _in_order(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def evidence(store: Store, finding_ids: list[str]) -> list[dict[str, Any]]:
-    """The evidence rows of the findings that exist, one per finding, in one store call."""
-    return [_in_order(r) for r in store.run(EVIDENCE, finding_ids)]
+def _headline_first(row: dict[str, Any]) -> dict[str, Any]:
+    """What a ranking and :func:`exporter_of` read in one order, and no more: the consignments
+    (surest first) and each one's exporters (a row's other lists only feed evidence lists)."""
+    consignments = row["consignments"]
+    if len(consignments) > 1:
+        consignments.sort(key=_surest_first)
+    for c in consignments:
+        if len(c["exporters"]) > 1:
+            c["exporters"].sort(key=itemgetter("uscc"))
+    return row
+
+
+def evidence(store: Store, finding_ids: list[str], whole: bool = True) -> list[dict[str, Any]]:
+    """The evidence rows of the findings that exist, one per finding, in one store call; every
+    list in one order whatever the store (``whole``), or only what ranks and exporters depend on
+    (for callers that keep no evidence lists: offenders ranks thousands of rows)."""
+    rows = store.run(EVIDENCE, finding_ids)
+    return [_in_order(r) for r in rows] if whole else [_headline_first(r) for r in rows]
 
 
 def headline(row: dict[str, Any]) -> dict[str, Any] | None:
