@@ -121,7 +121,7 @@ def main() -> None:
 
     data = Path(args.out) / f"data-{args.shipments}"
     if not (data / "ground-truth.json").exists():
-        generate(data, shipments=args.shipments, seed=7)
+        generate(data, shipments=args.shipments, seed=7, alerts=False)
     work = Path(tempfile.mkdtemp())
     try:
         with MemoryStore(work / "store") as s:

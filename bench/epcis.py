@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--max-body", type=int, default=None, help="tracegraph serve --max-body (bytes)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-epcis-"))
-    generate(tmp / "csv", shipments=args.shipments, seed=args.seed)
+    generate(tmp / "csv", shipments=args.shipments, seed=args.seed, alerts=False)
     files = sorted(p for p in (tmp / "csv").glob("*.csv"))
     master = [p for p in files if p.stem in MASTER]
     consignments = [p for p in files if p.stem not in MASTER]

@@ -216,7 +216,7 @@ def main() -> None:
         data = out / f"data-{size}"
         if not (data / "ground-truth.json").exists():
             t = time.perf_counter()
-            generate(data, shipments=size, seed=42)
+            generate(data, shipments=size, seed=42, alerts=False)
             print(f"generated {size:,} shipments in {time.perf_counter() - t:.0f} s")
         rows = _rows(data)
         store = out / f"store-{size}"

@@ -151,7 +151,7 @@ def main() -> None:
     if not (data / "ground-truth.json").exists():
         from tracegraph.demo import generate
 
-        generate(data, shipments=args.size, seed=42)
+        generate(data, shipments=args.size, seed=42, alerts=False)
     rows = _rows(data)
     print(f"{args.size:,} shipments, {rows:,} rows; python {sys.version.split()[0]}, {os.cpu_count()} cores")
     end, importer = bulk(data, out)

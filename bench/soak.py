@@ -90,7 +90,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     server = None
     try:
-        generate(work / "data", shipments=args.shipments, seed=args.seed)
+        generate(work / "data", shipments=args.shipments, seed=args.seed, alerts=False)
         cut = split(work / "data", work / "old", work / "new", args.new_share)
         rows_new = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in (work / "new").glob("*.csv"))
         store = work / "store"

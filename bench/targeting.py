@@ -159,7 +159,7 @@ def main() -> None:
             t = time.perf_counter()
             if not (work / "truth.json").exists():
                 if setting == "demo":
-                    generate(work / "data", shipments=args.shipments, seed=seed)
+                    generate(work / "data", shipments=args.shipments, seed=seed, alerts=False)
                     truth = json.loads((work / "data" / "ground-truth.json").read_text())["arrivals"]
                 else:
                     from othergen.generate import generate as other

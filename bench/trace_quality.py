@@ -102,7 +102,7 @@ def main() -> None:
     try:
         data = Path(args.data) if args.data else work / "data"
         if not args.data:
-            generate(data, shipments=args.shipments, seed=args.seed)
+            generate(data, shipments=args.shipments, seed=args.seed, alerts=False)
         files = [str(p) for p in sorted(data.glob("*.csv")) if not p.name.startswith("cn-investigations")]
         meta = json.loads((data / "ground-truth.json").read_text())
         truth = meta["findings"]

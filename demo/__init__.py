@@ -191,8 +191,10 @@ def _write(path: Path, fields: list[str], rows: Iterable[dict[str, Any]], fmt: s
                 f.write(json.dumps({k: v for k, v in row.items() if v not in (None, "")}, ensure_ascii=False) + "\n")
 
 
-def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int = 1, fmt: str = "csv") -> dict[str, int]:
-    """Write both sides' exchange files and ``ground-truth.json`` to ``out_dir``; return row counts."""
+def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int = 1, fmt: str = "csv",
+             alerts: bool = True) -> dict[str, int]:
+    """Write both sides' exchange files and ``ground-truth.json`` to ``out_dir``, and (``alerts``)
+    a Safety Gate export with AQSIQ's answers to some of its alerts; return row counts."""
     g = _Gen(seed)
     r = g.r
     out = Path(out_dir)
@@ -416,7 +418,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
     rows["cn-products"] = [p for f in factories for p in f.products]
     for name, fields in {**CN_FIELDS, **EU_FIELDS}.items():
         _write(out / name, fields, rows[name], fmt)
-    alerts = _safety_gate(out, seed, shipped_unsafe)
+    alert_truth = _safety_gate(out, seed, shipped_unsafe) if alerts else {}
     truth = {
         "seed": seed, "shipments": shipments,
         "findings": truth_findings,
@@ -425,7 +427,7 @@ def generate(out_dir: str | os.PathLike[str], shipments: int = 2000, seed: int =
         "factory_unsafe_rate": {f.uscc: round(f.unsafe_rate, 4) for f in factories},
         "duplicate_factories": {d.uscc: d.duplicate_of for d in duplicates},
         "office_strictness": {o: round(s, 3) for o, s in strictness.items()},
-        "alerts": alerts,
+        "alerts": alert_truth,
     }
     with open(out / "ground-truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False)

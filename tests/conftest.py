@@ -76,11 +76,11 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small generated data set of both sides (CSV), with its ground truth."""
+    """A small generated data set of both sides (the exchange CSV files only), with its ground truth."""
     from tracegraph.demo import generate
 
     out = tmp_path_factory.mktemp("demo")
-    generate(out, shipments=400, seed=11)
+    generate(out, shipments=400, seed=11, alerts=False)
     return out
 
 

@@ -280,3 +280,29 @@ def test_the_commands_choices_are_the_queries_and_the_rules():
     assert choices(china_rapex_worklist, "status") == STATUS_FILTERS
     assert choices(china_rapex_record, "status") == INVESTIGATION_STATUSES
     assert choices(china_rapex_record, "outcomes") == OUTCOMES
+
+
+def test_the_demo_writes_alerts_that_land_in_the_work_list_traced_to_their_factories(tmp_path):
+    """`make demo`'s Safety Gate export: every alert on the work list, traced to the factory that
+    made it (the generator's truth), AQSIQ's answers to some of them taken up as their follow-up."""
+    import csv
+    import json
+
+    from tracegraph.demo import generate
+    from tracegraph.graph.memory import MemoryStore
+
+    generate(tmp_path / "demo", shipments=1500, seed=3)
+    truth = json.loads((tmp_path / "demo" / "ground-truth.json").read_text())["alerts"]
+    with open(tmp_path / "demo" / "cn-investigations-alerts.csv", encoding="utf-8") as f:
+        answered = {r["finding_id"]: r for r in csv.DictReader(f)}
+    assert len(truth) >= 10 and answered and set(answered) <= set(truth)
+    with MemoryStore(tmp_path / "store") as s:
+        assert load(s, [str(tmp_path / "demo")]).rejected == 0
+        link(s, "2026-01-01T00:00:00+00:00")
+        by = {a["alert_no"]: a for a in worklist(s, as_of="2026-01-01")}
+    assert set(truth) <= set(by)
+    right = [n for n, uscc in truth.items() if (by[n]["trace"]["top"] or {}).get("uscc") == uscc]
+    assert len(right) >= 0.9 * len(truth), sorted(set(truth) - set(right))
+    for number, answer in answered.items():
+        follow_up = by[number]["follow_up"]
+        assert follow_up["status"] == answer["status"] and follow_up["outcomes"] == answer["outcomes"].split(";")
