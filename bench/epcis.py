@@ -34,6 +34,8 @@ from pathlib import Path
 
 import httpx
 
+from served import wait_until_up  # bench/served.py (this script's folder is on the path)
+
 TRACEGRAPH = str(Path(sys.executable).with_name("tracegraph"))  # the installed command
 MASTER = ("cn-manufacturers", "cn-exporters", "cn-products", "cn-investigations")
 
@@ -99,16 +101,7 @@ def main() -> None:
                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"tracegraph serve did not start: {(tmp / 'serve.log').read_text()}")
-            time.sleep(0.2)
+        wait_until_up(url, server, log=tmp / "serve.log")
         headers = {"authorization": f"Bearer {token}", "content-type": "application/ld+json"}
         landed = rejected = 0
         with httpx.Client(base_url=url, headers=headers, timeout=300) as client:

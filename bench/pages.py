@@ -21,9 +21,9 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 from typing import Any
 
-import httpx
 
 TOP = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOP / "tests"))
@@ -32,6 +32,7 @@ from tracegraph.api.auth import TokenBook  # noqa: E402
 from tracegraph.graph.memory import MemoryStore  # noqa: E402
 from tracegraph.queries import nodes as q  # noqa: E402
 from tracegraph.queries.trace import finding_ids, trace  # noqa: E402
+from served import wait_until_up  # noqa: E402  (bench/served.py: this script's folder is on the path)
 
 TRACEGRAPH = str(Path(sys.executable).with_name("tracegraph"))
 
@@ -84,20 +85,11 @@ def main() -> None:
     server = subprocess.Popen([TRACEGRAPH, "--store", args.store, "serve", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("tracegraph serve did not come up")
-            time.sleep(0.5)
+        wait_until_up(url, server, seconds=600)  # (a 1M store takes a while to open)
         ep = args.entry_point
         pages = [
             ("sign-in (floor)", "/sign-in", "#token"),
-            ("search, EU spelling", "/search?q=" + httpx.QueryParams({"q": facts["spelling"]})["q"].replace(" ", "+"),
+            ("search, EU spelling", "/search?q=" + quote_plus(facts["spelling"]),
              "#results table.hits tbody tr"),
             ("finding, trace drawn", f"/findings/{facts['finding']}", "#candidates tbody tr"),
             ("factory", f"/factories/{facts['factory']}", "#registrations tr"),

@@ -40,12 +40,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from tracegraph.graph.model import (ARRIVAL, CHECKED, CONCERNS_FACTORY, IMPORTED_BY, INSPECTION, INVESTIGATION,
+from tracegraph.graph.model import (CHECKED, CONCERNS_FACTORY, IMPORTED_BY, INVESTIGATION,
                                     FINDING, MANUFACTURER, MATCHES_PRODUCT, SAME_AS, SAME_CONSIGNMENT, SHIPMENT, split_id)
 from tracegraph.graph.reading import EMPTY, CypherReader, GraphReader, Query
 from tracegraph.graph.store import Store
-from tracegraph.queries.nodes import sorted_by
-from tracegraph.queries.schemes import shipment_parts
+from tracegraph.queries.schemes import arrival_ids, shipment_parts
 
 SHRINK = 5.0  # pseudo-observations at the base rate behind every per-company rate
 MIN_CHECKS = 200  # EU checks before a month needed to fit a model for it
@@ -58,13 +57,7 @@ C = 0.5  # inverse L2 strength (on standardised features): mild. Choosing it per
 # -- reads ---------------------------------------------------------------------------------------------
 def _arrivals_nx(g: GraphReader, window: tuple[str, str, str] | None) -> list[dict[str, Any]]:
     nodes, succ, pred_get = g.nodes, g.succ, g.pred.get
-    if window is None:
-        ids = sorted({a for i in g.ids(INSPECTION) for a in g.out(i, CHECKED) if "arrived_on" in nodes[a]})
-    else:
-        from bisect import bisect_left, bisect_right
-        entry_point, since, until = window
-        days, by_day = sorted_by(g, ARRIVAL, "arrived_on")
-        ids = [a for a in by_day[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
+    ids = arrival_ids(g, window)  # the same arrivals as alignment's and the hand-built model's
     rows = []
     for aid in ids:
         a = nodes[aid]

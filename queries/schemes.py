@@ -69,16 +69,22 @@ def shipment_parts(g: GraphReader, sid: str) -> tuple[list[Props], list[Props], 
     return certificates, products, exporter
 
 
+def arrival_ids(g: GraphReader, window: tuple[str, str, str] | None = None) -> list[str]:
+    """The ids of the checked arrivals, sorted (or, with ``window`` = (entry point, since, until),
+    of the window's arrivals at that entry point, by day)."""
+    nodes = g.nodes
+    if window is None:
+        return sorted({a for i in g.ids(INSPECTION) for a in g.out(i, CHECKED) if "arrived_on" in nodes[a]})
+    entry_point, since, until = window
+    days, ids = sorted_by(g, ARRIVAL, "arrived_on")
+    return [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
+
+
 def _consignments_nx(g: GraphReader, window: tuple[str, str, str] | None = None) -> list[dict[str, Any]]:
     """The rows of the checked consignments (or, with ``window`` = (entry point, since, until),
     of the window's arrivals), walked in the embedded graph."""
     nodes, succ, pred_get = g.nodes, g.succ, g.pred.get  # (the hot loop reads adjacency directly)
-    if window is None:
-        arrivals = sorted({a for i in g.ids(INSPECTION) for a in g.out(i, CHECKED) if "arrived_on" in nodes[a]})
-    else:
-        entry_point, since, until = window
-        days, ids = sorted_by(g, ARRIVAL, "arrived_on")
-        arrivals = [a for a in ids[bisect_left(days, since): bisect_right(days, until)] if nodes[a].get("entry_point") == entry_point]
+    arrivals = arrival_ids(g, window)
     rows = []
     for aid in arrivals:
         a = nodes[aid]

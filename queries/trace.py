@@ -174,20 +174,15 @@ def _surest_first(c: dict[str, Any]) -> tuple[float, str, str]:
 def _in_order(row: dict[str, Any]) -> dict[str, Any]:
     """A row with its lists in one order, whatever order the store gave them in. The row is the
     store's fresh answer, so it is put in order in place; a list of one is left alone."""
-    consignments = row["consignments"]
-    for c in consignments:
+    _headline_first(row)  # the consignments, surest first, and their exporters
+    for c in row["consignments"]:
         link = c["link"]
         if link is not None and not isinstance(link["evidence"], list):
             link["evidence"] = list(link["evidence"] or [])
-        if len(c["exporters"]) > 1:
-            c["exporters"].sort(key=itemgetter("uscc"))
         if len(c["lines"]) > 1:
             c["lines"].sort(key=_by_product)
         if len(c["certificates"]) > 1:
             c["certificates"].sort(key=itemgetter("certificate_no"))
-    # the consignment linkage is surest of first: the one a trace shows as the finding's
-    if len(consignments) > 1:
-        consignments.sort(key=_surest_first)
     if len(row["matches"]) > 1:
         row["matches"].sort(key=itemgetter("product"))
     if len(row["investigated"]) > 1:
