@@ -14,6 +14,7 @@ DEMO_PORT ?= 8000
 help:
 	@echo "make demo          generate demo data, load it into the embedded store, serve it (GraphiQL on :8000) with a token"
 	@echo "make test          run all tests (starts a Neo4j server unless NEO4J_URI is set)"
+	@echo "make lint          type-check the package as installed (mypy; make test runs it first)"
 	@echo "make neo4j-start   start Neo4j in the background (bolt://127.0.0.1:7687); make neo4j-stop stops it"
 	@echo "make bench         run the load benchmark (BENCH_SIZES=100000,1000000)"
 	@echo "make bench-api     requests/s of the API beside a bare Starlette floor (needs wrk)"
@@ -50,14 +51,16 @@ demo: install
 	$(BIN)/tracegraph --store $(DEMO_STORE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # With NEO4J_URI set, tests use that server; otherwise a throwaway one is started and stopped.
-test: install
+test: lint
 	deploy/browser.sh
-	cd $(VENV) && bin/mypy --config-file $(CURDIR)/pyproject.toml -p tracegraph
 ifdef NEO4J_URI
 	$(BIN)/pytest
 else
 	PATH="$(CURDIR)/$(BIN):$$PATH" deploy/neo4j/server.sh run $(BIN)/pytest
 endif
+
+lint: install
+	cd $(VENV) && bin/mypy --config-file $(CURDIR)/pyproject.toml -p tracegraph
 
 test-embedded: install
 	$(BIN)/pytest -m "not neo4j"

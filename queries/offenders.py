@@ -18,6 +18,9 @@ findings went on after measures: ``measures_on`` is the earliest date an investi
 ``measures_taken`` or ``closed`` (its ``closed_on``, else its ``opened_on``), and ``after_measures``
 the findings found later than that.
 
+A finding's attribution does not depend on the window, so :func:`attributions` works each one out
+once and keeps it until the data changes; a window ranks only the findings no earlier one held.
+
 The reads are one networkx walk and one Cypher text each, side by side; the arithmetic is shared.
 """
 
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 from scipy.stats import binomtest
@@ -233,6 +236,35 @@ def _summary(found: list[dict[str, Any]], middle: str) -> dict[str, Any]:
     }
 
 
+class Attribution(NamedTuple):
+    """Where a finding is put down: what :func:`~tracegraph.queries.trace.trace` would say of it
+    (its status and its candidates' registrations, surest first), every factory its evidence
+    reaches, and its exporter."""
+
+    status: str
+    candidates: tuple[str, ...]
+    reached: tuple[str, ...]
+    exporter: str | None
+
+
+def attributions(store: Store, ids: list[str]) -> dict[str, Attribution]:
+    """The attribution of each finding of ``ids`` that exists, in the order of ``ids``. A finding's
+    attribution depends on the data, not on the window asked about, so each one is worked out
+    once and kept until the data changes: a window asked about for the first time ranks only
+    the findings no earlier window held."""
+    kept: dict[str, Attribution] = store.memo("attributions", dict)
+    missing = [i for i in ids if i not in kept]
+    if missing:
+        rows = evidence(store, missing, whole=False)  # (its candidates' evidence lists are not shown)
+        usccs = sorted(set().union(*map(reached, rows)))
+        same_as = {r["uscc"]: sorted(r["same_as"]) for r in store.run(SAME_AS_OF, usccs)}
+        for row in rows:
+            t = rank(row, same_as)
+            kept[row["id"]] = Attribution(t.status, tuple(c.uscc for c in t.candidates), tuple(sorted(reached(row))),
+                                          exporter_of(row))
+    return {i: kept[i] for i in ids if i in kept}
+
+
 RANK_BY = ("findings", "rate")
 
 
@@ -259,9 +291,8 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
     lo, hi = since or "0001-01-01", until or "9999-12-31"
     window = store.run(FINDINGS, lo, hi)
     info = {f["id"]: f for f in window}
-    ids = sorted(info)
-    rows = evidence(store, ids, whole=False) if ids else []  # (its candidates' evidence lists are not shown)
-    usccs = sorted(set().union(*map(reached, rows)))
+    attributed = attributions(store, sorted(info))
+    usccs = sorted({u for a in attributed.values() for u in a.reached})
     same_as = {r["uscc"]: sorted(r["same_as"]) for r in store.run(SAME_AS_OF, usccs)}
     group_of = _groups(same_as, set(usccs) | {t for ts in same_as.values() for t in ts})
 
@@ -269,19 +300,17 @@ def offenders(store: Store, since: str | None = None, until: str | None = None, 
     factory_possible: Counter[frozenset[str]] = Counter()
     exporter_found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     untraced: Counter[str] = Counter()
-    for row in rows:
-        f = info[row["id"]]
-        t = rank(row, same_as)
-        if t.status == "traced":
-            top = t.candidates[0].uscc
+    for fid, a in attributed.items():
+        f = info[fid]
+        if a.status == "traced":
+            top = a.candidates[0]
             factory_found[group_of[top]].append(dict(f, registration=top))
         else:
-            untraced[t.status] += 1
-            for c in t.candidates:
-                factory_possible[group_of[c.uscc]] += 1
-        exporter = exporter_of(row)
-        if exporter:
-            exporter_found[exporter].append(f)
+            untraced[a.status] += 1
+            for u in a.candidates:
+                factory_possible[group_of[u]] += 1
+        if a.exporter:
+            exporter_found[a.exporter].append(f)
 
     groups = sorted(set(factory_found) | set(factory_possible), key=min)
     regs = sorted({u for g in groups for u in g})

@@ -14,10 +14,10 @@ arithmetic is shared.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from scipy.stats import binomtest
 
@@ -207,22 +207,36 @@ def shrinkage(pairs: list[tuple[float, float]], default: float = 20.0) -> float:
 ALIGNMENT_DIMENSIONS = ("category", "hazard", "standard", "office", "quarter")
 
 
+CELLS = ("pass_compliant", "pass_non_compliant", "fail_compliant", "fail_non_compliant")
+
+
 def alignment(store: Store) -> dict[str, Any]:
     """The verdicts of both schemes on the consignments both checked, overall and by dimension."""
-    overall = Table()
-    by: dict[str, dict[str, Table]] = {d: defaultdict(Table) for d in ALIGNMENT_DIMENSIONS}
+    # Per cell and dimension, every value of every consignment in that cell, counted at the end
+    # (list.extend and Counter count in C: thousands of rows, a few values each).
+    values: dict[str, dict[str, list[str]]] = {cell: {d: [] for d in ALIGNMENT_DIMENSIONS} for cell in CELLS}
     for r in consignments(store):
-        if not r["results"] or not r["outcomes"]:
+        results, outcomes = r["results"], r["outcomes"]
+        if not results or not outcomes:
             continue
-        cn_fail = "fail" in r["results"]
-        eu_bad = "non_compliant" in r["outcomes"]
-        cell = ("fail_" if cn_fail else "pass_") + ("non_compliant" if eu_bad else "compliant")
-        groups = {"category": r["categories"], "hazard": r["hazards"], "standard": r["standards"],
-                  "office": r["offices"], "quarter": [_quarter(r["arrived_on"])]}
-        for table in [overall] + [by[d][v] for d, values in groups.items() for v in values if v]:
-            setattr(table, cell, getattr(table, cell) + 1)
+        cell = ("fail_" if "fail" in results else "pass_") + ("non_compliant" if "non_compliant" in outcomes else "compliant")
+        into = values[cell]
+        into["category"] += r["categories"]
+        into["hazard"] += r["hazards"]
+        into["standard"] += r["standards"]
+        into["office"] += r["offices"]
+        into["quarter"].append(r["arrived_on"])  # (counted by day, put in quarters below)
+    overall = Table(**{cell: len(values[cell]["quarter"]) for cell in CELLS})
+    by: dict[str, dict[str, Table]] = {d: defaultdict(Table) for d in ALIGNMENT_DIMENSIONS}
+    for cell in CELLS:
+        for d, vs in values[cell].items():
+            for v, n in Counter(vs).items():
+                key = _quarter(v) if d == "quarter" else v
+                if key:
+                    table = by[d][key]
+                    setattr(table, cell, getattr(table, cell) + n)
     return {"overall": overall.to_dict(),
-            "by": {d: {v: t.to_dict() for v, t in sorted(groups_.items())} for d, groups_ in by.items()}}
+            "by": {d: {v: t.to_dict() for v, t in sorted(tables.items())} for d, tables in by.items()}}
 
 
 # -- reliability -----------------------------------------------------------------------------------
@@ -257,26 +271,39 @@ def _verdict(certified: dict[str, Any], uncertified: dict[str, Any]) -> str:
 
 
 RELIABILITY_DIMENSIONS = ("office", "exporter", "factory", "category")
+SIDES = ("certified", "uncertified")
 
 
 def reliability(store: Store) -> dict[str, Any]:
     """Non-compliance among EU-checked consignments with a passing CIQ certificate against none."""
-    groups: dict[str, dict[str, dict[str, Rate]]] = {
-        d: defaultdict(lambda: {"certified": Rate(), "uncertified": Rate()}) for d in RELIABILITY_DIMENSIONS
-    }
-    overall = {"certified": Rate(), "uncertified": Rate()}
+    # Per side (certified or not), verdict and dimension, every value of every consignment there,
+    # counted at the end (list.extend and Counter count in C).
+    values: dict[tuple[str, bool], dict[str, list[str]]] = {
+        (side, bad): {d: [] for d in (*RELIABILITY_DIMENSIONS, "")} for side in SIDES for bad in (False, True)}
     for r in consignments(store):
-        if not r["outcomes"]:
+        outcomes, results = r["outcomes"], r["results"]
+        if not outcomes:
             continue
-        if r["results"] and "fail" in r["results"]:
+        if results and "fail" in results:
             continue  # a failed certificate is a different question: such goods should not have left
-        side = "certified" if r["results"] else "uncertified"
-        bad = "non_compliant" in r["outcomes"]
-        keys: dict[str, Iterable[str]] = {"office": r["offices"], "exporter": [r["exporter"]] if r["exporter"] else [],
-                                          "factory": r["factories"], "category": r["categories"]}
-        for rate in [overall[side]] + [groups[d][v][side] for d, vs in keys.items() for v in vs]:
-            rate.checked += 1
-            rate.non_compliant += bad
+        into = values["certified" if results else "uncertified", "non_compliant" in outcomes]
+        into[""].append(r["arrival"])  # (overall)
+        into["office"] += r["offices"]
+        into["factory"] += r["factories"]
+        into["category"] += r["categories"]
+        if r["exporter"]:
+            into["exporter"].append(r["exporter"])
+    groups: dict[str, dict[str, dict[str, Rate]]] = {
+        d: defaultdict(lambda: {"certified": Rate(), "uncertified": Rate()}) for d in RELIABILITY_DIMENSIONS}
+    overall = {side: Rate() for side in SIDES}
+    for (side, bad), per_dimension in values.items():
+        overall[side].checked += len(per_dimension[""])
+        overall[side].non_compliant += len(per_dimension[""]) * bad
+        for d in RELIABILITY_DIMENSIONS:
+            for v, n in Counter(per_dimension[d]).items():
+                rate = groups[d][v][side]
+                rate.checked += n
+                rate.non_compliant += n * bad
 
     def report(pair: dict[str, Rate], baseline: Rate | None = None) -> dict[str, Any]:
         c, u = pair["certified"].to_dict(), (baseline or pair["uncertified"]).to_dict()

@@ -108,6 +108,29 @@ def test_an_ambiguous_finding_is_possible_for_each_candidate_never_a_finding(sto
     assert {(f["uscc"], f["findings"], f["possible"]) for f in o["factories"]} == {(FACTORY, 0, 1), (FACTORY2, 0, 1)}
 
 
+def test_kept_attributions_follow_the_data_and_any_window_order(store, tmp_path):
+    """Each finding's attribution is kept between calls (any window reuses it), and a write that
+    changes it is seen by the next call: here AQSIQ names the factory of an ambiguous finding."""
+    folder = write_all(tmp_path / "in")
+    write_csv(folder / "cn-products.csv", [VALID["cn-products"],
+                                           dict(VALID["cn-products"], manufacturer_uscc=FACTORY2, model="HF-1", brand="Hongfa")])
+    write_csv(folder / "eu-findings.csv", [_market("F-M", "2015-04-01", GTIN, "serious", "choking"),
+                                           _market("F-N", "2015-09-01", G_OTHER, "low", "fire")])
+    assert load(store, [str(folder)]).rejected == 0
+    link(store, "t")
+    narrow = offenders(store, "2015-04-01", "2015-04-30")
+    assert narrow["not_attributed"] == {"ambiguous": 1}
+    wide = offenders(store)  # F-M kept from the narrow window, F-N worked out now
+    assert wide["findings"] == 2 and wide["not_attributed"] == {"ambiguous": 1, "not_traceable": 1}
+    again = tmp_path / "again"
+    again.mkdir()
+    write_csv(again / "cn-investigations.csv", [dict(VALID["cn-investigations"], finding_id="F-M", manufacturer_uscc=FACTORY2)])
+    assert load(store, [str(again)]).rejected == 0
+    after = offenders(store, "2015-04-01", "2015-04-30")
+    assert after["attributed"] == 1 and after["not_attributed"] == {}
+    assert [(f["uscc"], f["finding_ids"]) for f in after["factories"]] == [(FACTORY2, ["F-M"])]
+
+
 def test_trend_needs_a_significant_split():
     assert _trend(["2015-01-01"] + ["2015-12-01"] * 9, "2015-07-01")["direction"] == "rising"
     assert _trend(["2015-01-01"] * 9 + ["2015-12-01"], "2015-07-01")["direction"] == "falling"
