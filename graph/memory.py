@@ -15,7 +15,9 @@ read it through a :class:`~tracegraph.graph.reading.GraphReader` (:meth:`MemoryS
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
+import hashlib
 import json
 import os
 import pickle
@@ -62,6 +64,17 @@ REFRESH_EVERY = 0.1  # seconds: how often a shared store looks for what others c
 # open replays at most ~3 s of it, and a store fed small batches writes a snapshot every ~28 MB.
 FOLD_AT = 1 / 32
 _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A digest of the installed package's Python files: what queries derive (and keep with the
+    data) is only taken up by the code that derived it, never by an upgrade that reads it otherwise."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _encode(r: Record) -> tuple:
@@ -748,10 +761,11 @@ class MemoryStore:
             gc.freeze()  # like the graph: millions of kept objects the collector need not scan again
         return self._memo[name]  # type: ignore[no-any-return]
 
-    def _data_mark(self) -> list[int]:
-        """What says which data a derivation was made from: the commit, and the graph's nodes (a
-        count the graph keeps; counting relationships would walk them all)."""
-        return [self.seq, self.graph.number_of_nodes()]
+    def _data_mark(self) -> list[int | str]:
+        """What says which data, and which code, a derivation was made from: the commit, the
+        graph's nodes (a count the graph keeps; counting relationships would walk them all) and
+        the fingerprint of the installed code (another version may derive other shapes)."""
+        return [self.seq, self.graph.number_of_nodes(), code_fingerprint()]
 
     def keep_derived(self) -> int:
         """Write what the queries derived so far (:meth:`memo`) beside the snapshot, for the data as

@@ -11,6 +11,7 @@ import struct
 
 import pytest
 
+from tracegraph.graph import memory
 from tracegraph.graph.memory import MemoryStore
 from tracegraph.loaders.load import load
 
@@ -633,7 +634,7 @@ def _boom() -> int:
     raise AssertionError("derived again, although it was kept for this data")
 
 
-def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_data(tmp_path, demo_dir):
+def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_data(tmp_path, demo_dir, monkeypatch):
     path = tmp_path / "store"
     with MemoryStore(path) as s:
         load(s, [str(demo_dir / "cn-manufacturers.csv")])
@@ -650,6 +651,13 @@ def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_dat
     with MemoryStore(path) as s:
         s.memo("probe", lambda: "of today")
         s.keep_derived()
+    with MemoryStore(path, readonly=True) as s:
+        assert s.memo("probe", _boom) == "of today"
+    # another version of the code (an upgrade) may derive other shapes: it derives again
+    monkeypatch.setattr(memory, "code_fingerprint", lambda: "another version")
+    with MemoryStore(path, readonly=True) as s:
+        assert s.memo("probe", lambda: "derived by the upgrade") == "derived by the upgrade"
+    monkeypatch.undo()
     (path / "derived.pickle").write_bytes(b"\x80\x05garbage")  # damaged: only a lost shortcut
     with MemoryStore(path, readonly=True) as s:
         assert s.memo("probe", lambda: "derived") == "derived"
