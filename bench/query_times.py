@@ -21,7 +21,7 @@ try:
     from tracegraph.graph.store import open_store
     from tracegraph.queries.nodes import search
     from tracegraph.queries.offenders import offenders
-    from tracegraph.queries.priorities import priorities
+    from tracegraph.queries.priorities import handbuilt, priorities
     from tracegraph.queries.schemes import alignment, reliability
     from tracegraph.queries.trace import exposure, finding_ids, trace
     LAYOUT = "tracegraph"
@@ -30,6 +30,7 @@ except ImportError:  # a tracegraph from before the package (graph, queries … 
     from queries.nodes import search  # type: ignore[no-redef]
     from queries.offenders import offenders  # type: ignore[no-redef]
     from queries.priorities import priorities  # type: ignore[no-redef]
+    handbuilt = None  # type: ignore[assignment]  # (its priorities were the hand-built model)
     from queries.schemes import alignment, reliability  # type: ignore[no-redef]
     from queries.trace import exposure, finding_ids, trace  # type: ignore[no-redef]
     LAYOUT = "top-level"
@@ -57,7 +58,10 @@ def main() -> None:
         ("search", lambda: search(store, "toys")),
         ("alignment", lambda: alignment(store)),
         ("reliability", lambda: reliability(store)),
-        ("priorities", lambda: priorities(store, args.entry_point, args.since, args.until)),
+        # "priorities": the hand-built model in both versions (the one ranking the older one had);
+        # "priorities, learned": the learned ranking the newer one serves by default
+        ("priorities", lambda: (handbuilt or priorities)(store, args.entry_point, args.since, args.until)),
+        *([("priorities, learned", lambda: priorities(store, args.entry_point, args.since, args.until))] if handbuilt else []),
         ("offenders", lambda: offenders(store, None, None, 20)),
         ("offenders by rate", lambda: offenders(store, None, None, 20, "rate")),
     ]

@@ -489,7 +489,12 @@ def design(m: Matrix, names: tuple[str, ...], columns: tuple[str, ...]) -> np.nd
     """The model's input: the named features, then one 0/1 column per training category."""
     idx = [FEATURES.index(c) for c in names]
     cats = [c.split(":", 1)[1] for c in columns if c.startswith("category:")]
-    onehot = np.array([[c in row for c in cats] for row in m.categories], np.float64).reshape(len(m.categories), len(cats))
+    column = {c: j for j, c in enumerate(cats)}
+    onehot = np.zeros((len(m.categories), len(cats)))
+    hits = [(i, column[c]) for i, row in enumerate(m.categories) for c in row if c in column]
+    if hits:
+        rows, cols = zip(*hits)
+        onehot[list(rows), list(cols)] = 1.0
     return np.hstack([m.x[:, idx], onehot])
 
 
