@@ -476,7 +476,7 @@ EXPOSURE = Query("exposure", _exposure_nx, _exposure_cypher)
 def exposure(store: Store, uscc: str) -> dict[str, Any]:
     """Everything of a factory's that reached the EU: products, shipments, arrivals, entry points, importers."""
     rows = store.run(EXPOSURE, uscc)
-    rows.sort(key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in ("product", "shipment", "arrival", "importer")))
+    rows.sort(key=lambda r: (r["product"] or "", r["shipment"] or "", r["arrival"] or "", r["importer"] or ""))  # (keys: text)
     return {
         "uscc": uscc,
         "products": sorted({r["product"] for r in rows}),
