@@ -18,6 +18,7 @@ import fcntl
 import functools
 import gc
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -68,12 +69,16 @@ _STATED_TYPES = {label: frozenset(out) for label, out in STATED.items()}
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A digest of the installed package's Python files: what queries derive (and keep with the
-    data) is only taken up by the code that derived it, never by an upgrade that reads it otherwise."""
-    package = Path(__file__).resolve().parent.parent
+    """A digest of the code that derives what queries keep (the store, the queries, linkage): what
+    is kept with the data is only taken up by the code that derived it, never by an upgrade that
+    reads it otherwise. (Found by module, not by folder: an editable install maps the packages to
+    folders at the top of a checkout, beside everything else it holds.)"""
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in ("tracegraph.graph", "tracegraph.queries", "tracegraph.linkage"):
+        spec = importlib.util.find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(folder).glob("*.py")):
+                digest.update(f"{name}.{path.stem}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -663,6 +663,37 @@ def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_dat
         assert s.memo("probe", lambda: "derived") == "derived"
 
 
+def test_the_code_fingerprint_follows_the_query_code(tmp_path, monkeypatch):
+    """The fingerprint kept with derivations changes with any file of the queries, and reads only
+    the three packages' own files (an editable install's checkout holds much else)."""
+    import importlib.machinery
+
+    folders = {name: tmp_path / name for name in ("tracegraph.graph", "tracegraph.queries", "tracegraph.linkage")}
+    for name, folder in folders.items():
+        (folder / "sub").mkdir(parents=True)
+        (folder / "a.py").write_text(f"# {name}\n")
+        (folder / "sub" / "huge.py").write_text("# not ours: never read\n")
+
+    def spec(name: str) -> importlib.machinery.ModuleSpec:
+        found = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        found.submodule_search_locations = [str(folders[name])]
+        return found
+
+    monkeypatch.setattr(memory.importlib.util, "find_spec", spec)
+    memory.code_fingerprint.cache_clear()
+    try:
+        first = memory.code_fingerprint()
+        (folders["tracegraph.graph"] / "sub" / "huge.py").write_text("# changed, and still not ours\n")
+        memory.code_fingerprint.cache_clear()
+        assert memory.code_fingerprint() == first
+        (folders["tracegraph.queries"] / "a.py").write_text("# another version of a query\n")
+        memory.code_fingerprint.cache_clear()
+        assert memory.code_fingerprint() != first
+    finally:
+        monkeypatch.undo()
+        memory.code_fingerprint.cache_clear()
+
+
 def test_a_load_keeps_what_the_queries_derive_and_the_next_process_starts_warm(tmp_path, demo_dir):
     import subprocess
     import sys
