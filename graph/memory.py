@@ -56,9 +56,14 @@ T = TypeVar("T")
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
+WRITER = "writer"  # held by a process for as long as it holds the write lock: what readers look at (_defer)
 DERIVED = "derived.pickle"  # what queries derived from the data as of one commit (see MemoryStore.keep_derived)
 MARKER = "tracegraph-store.json"  # written when a store is made: a folder without it (or a graph) holds none
 REFRESH_EVERY = 0.1  # seconds: how often a shared store looks for what others committed
+# A shared store leaves what another process commits for later while that process still writes (a
+# load commits its rows, then linkage, then what the queries derive), for at most this long: a
+# served store moves from the data before a load to the data after it in one step.
+DEFER_AT_MOST = 600.0
 # A checkpoint folds the log into a new snapshot once the log is this share of the snapshot. Every
 # open replays the log record by record, ~10x slower a byte than reading the snapshot (a log of
 # 190 MB beside a 1M-shipment snapshot of 896 MB: opens of 29-30 s instead of ~10 s); at a 32nd an
@@ -155,7 +160,8 @@ class MemoryStore:
     * exclusive (the default): for as long as it is open (a command, a test);
     * ``shared``: only while it writes (:meth:`writing`), so that other processes can write in
       between (a served store, while ``tracegraph load`` adds the day's files). It takes in what
-      they committed (:meth:`refresh`): the log's new records at once, a new snapshot read in the
+      they committed (:meth:`refresh`) once they have finished (a load's rows, its links and what
+      it derived, in one step): the log's new records at once, a new snapshot read in the
       background and swapped in when read, so queries answer from the data before it meanwhile;
     * ``readonly``: never (a command that only reads; it sees what was committed when it opened).
 
@@ -180,6 +186,9 @@ class MemoryStore:
         self.readonly = readonly
         self.shared = shared and not readonly
         self._lock_fd: int | None = None
+        self._writer_fd: int | None = None  # WRITER, held beside the lock
+        self._probe_fd: int | None = None  # WRITER, looked at by a shared store (_writer_at_work)
+        self._deferred_since: float | None = None  # when a shared store first left another's commit for later
         self._held = False  # whether this process holds the write lock now
         if not exists(self.path):
             if not create:
@@ -241,6 +250,9 @@ class MemoryStore:
             try:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self._held = True
+                if self._writer_fd is None:
+                    self._writer_fd = os.open(self.path / WRITER, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._writer_fd, fcntl.LOCK_EX)  # (a reader's look holds it for microseconds)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -254,8 +266,40 @@ class MemoryStore:
 
     def _release_lock(self) -> None:
         if self._held and self._lock_fd is not None:
+            if self._writer_fd is not None:
+                fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         self._held = False
+
+    def _writer_at_work(self) -> bool:
+        """Whether another process holds the store to write it now (a load, a link, a command)."""
+        if self._held:
+            return False
+        if self._probe_fd is None:
+            try:
+                self._probe_fd = os.open(self.path / WRITER, os.O_RDONLY)
+            except FileNotFoundError:
+                return False  # no writer has held it yet (or one from before WRITER: never waited for)
+        try:
+            fcntl.flock(self._probe_fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._probe_fd, fcntl.LOCK_UN)
+        return False
+
+    def _defer(self) -> bool:
+        """Whether to leave what another process committed for later: while that process still
+        holds the store to write (for at most DEFER_AT_MOST), so that readers go from the data
+        before its work to the data after it in one step, with what it derived and kept, instead
+        of taking up each of its commits (rows, then links) and deriving again after each."""
+        new = _identity(self.path / SNAPSHOT) != self._snapshot_seen or _size(self.path / WAL) > self._wal_read
+        if not new or not self._writer_at_work():
+            self._deferred_since = None
+            return False
+        now = time.monotonic()
+        if self._deferred_since is None:
+            self._deferred_since = now
+        return now - self._deferred_since < DEFER_AT_MOST
 
     @contextmanager
     def writing(self, wait: float = 2.0) -> Iterator[None]:
@@ -280,8 +324,10 @@ class MemoryStore:
 
         The log's new records are applied at once. A new snapshot (a checkpoint, or a large load)
         is read in a thread of its own and swapped in by a later call (``wait``: by this one), so
-        that the graph answers from the data before it meanwhile. Only a shared store has anything
-        to take in: an exclusive one is the only writer, a read-only one sees what it opened."""
+        that the graph answers from the data before it meanwhile. While the process that
+        committed still holds the store to write, nothing is taken in (:meth:`_defer`) unless
+        ``wait``. Only a shared store has anything to take in: an exclusive one is the only writer,
+        a read-only one sees what it opened."""
         if not self.shared:
             return False
         if not wait and time.monotonic() - self._checked < REFRESH_EVERY:
@@ -294,6 +340,8 @@ class MemoryStore:
                 fresh, self._reload = self._reload.take(), None
                 self._adopt(fresh)
                 return True
+            return False
+        if not wait and self._defer():
             return False
         if _identity(self.path / SNAPSHOT) != self._snapshot_seen:
             self._reload = _Reload(self.path)
@@ -438,9 +486,10 @@ class MemoryStore:
         if self._reload is not None:
             self._reload.join()
             self._reload = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        for fd in (self._probe_fd, self._writer_fd, self._lock_fd):  # (the writer's before the lock it sits beside)
+            if fd is not None:
+                os.close(fd)
+        self._probe_fd = self._writer_fd = self._lock_fd = None
         self._held = False
         # networkx keeps views such as ``G.edges`` on the graph, and some refer back to it: a
         # cycle, which the collector never looks at once frozen (see ``apply``). Dropped here, the

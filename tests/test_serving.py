@@ -129,6 +129,41 @@ def test_files_load_into_a_served_store_and_the_server_answers_from_them_once_co
         api.stop()
 
 
+def test_the_server_takes_up_a_writers_commits_once_it_has_finished_not_one_by_one(tmp_path, demo_dir):
+    """A writer that committed and still holds the store (a load between its rows and its links)
+    is not taken up half-way: the server answers from the data before it, then, once the writer
+    lets go, from all of it at once."""
+    cn, eu, findings = _split(demo_dir, tmp_path)
+    store = tmp_path / "store"
+    with MemoryStore(store) as s:
+        assert load(s, [str(cn), str(eu)]).rejected == 0
+        api = serve(s, tmp_path)
+    try:
+        before = api.data("analyst", COUNTS)["findings"]["totalCount"]
+        writer = subprocess.Popen(
+            [str(Path(TRACEGRAPH).with_name("python")), "-c",
+             "import sys; from tracegraph.graph.memory import MemoryStore; from tracegraph.loaders.load import load; "
+             "s = MemoryStore(sys.argv[1]); load(s, [sys.argv[2]]); s.commit(); print('committed', flush=True); "
+             "sys.stdin.readline(); s.close()", str(store), str(findings)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        assert writer.stdin is not None and writer.stdout is not None
+        try:
+            assert writer.stdout.readline().strip() == "committed"
+            with MemoryStore(store, readonly=True) as direct:  # committed: a fresh open sees it
+                expected = page(direct, "Finding", 0, 0)[0]
+            assert expected > before
+            for _ in range(10):  # ... the server, while the writer still holds the store, does not
+                assert api.data("analyst", COUNTS)["findings"]["totalCount"] == before
+                time.sleep(0.1)
+        finally:
+            writer.stdin.write("\n")
+            writer.stdin.close()
+            assert writer.wait(30) == 0
+        _until(lambda: api.data("analyst", COUNTS)["findings"]["totalCount"] == expected, 10)
+    finally:
+        api.stop()
+
+
 REPORT = """mutation($items: [FindingInput!]!) { reportFindings(items: $items) { accepted rejected } }"""
 
 
