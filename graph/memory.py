@@ -56,7 +56,7 @@ T = TypeVar("T")
 SNAPSHOT = "graph.pickle"
 WAL = "wal.log"
 LOCK = "lock"
-WRITER = "writer"  # held by a process for as long as it holds the write lock: what readers look at (_defer)
+WRITER = "writer"  # held by a process for as long as it holds the write lock: what readers look at (_writer_busy)
 DERIVED = "derived.pickle"  # what queries derived from the data as of one commit (see MemoryStore.keep_derived)
 MARKER = "tracegraph-store.json"  # written when a store is made: a folder without it (or a graph) holds none
 REFRESH_EVERY = 0.1  # seconds: how often a shared store looks for what others committed
@@ -287,13 +287,12 @@ class MemoryStore:
         fcntl.flock(self._probe_fd, fcntl.LOCK_UN)
         return False
 
-    def _defer(self) -> bool:
+    def _writer_busy(self) -> bool:
         """Whether to leave what another process committed for later: while that process still
         holds the store to write (for at most DEFER_AT_MOST), so that readers go from the data
         before its work to the data after it in one step, with what it derived and kept, instead
         of taking up each of its commits (rows, then links) and deriving again after each."""
-        new = _identity(self.path / SNAPSHOT) != self._snapshot_seen or _size(self.path / WAL) > self._wal_read
-        if not new or not self._writer_at_work():
+        if not self._writer_at_work():
             self._deferred_since = None
             return False
         now = time.monotonic()
@@ -325,9 +324,9 @@ class MemoryStore:
         The log's new records are applied at once. A new snapshot (a checkpoint, or a large load)
         is read in a thread of its own and swapped in by a later call (``wait``: by this one), so
         that the graph answers from the data before it meanwhile. While the process that
-        committed still holds the store to write, nothing is taken in (:meth:`_defer`) unless
-        ``wait``. Only a shared store has anything to take in: an exclusive one is the only writer,
-        a read-only one sees what it opened."""
+        committed still holds the store to write, nothing is taken in, though a new snapshot is
+        read meanwhile (:meth:`_writer_busy`), unless ``wait``. Only a shared store has anything to
+        take in: an exclusive one is the only writer, a read-only one sees what it opened."""
         if not self.shared:
             return False
         if not wait and time.monotonic() - self._checked < REFRESH_EVERY:
@@ -336,18 +335,20 @@ class MemoryStore:
         if self._reload is not None:
             if wait:
                 self._reload.join()
-            if not self._reload.is_alive():
-                fresh, self._reload = self._reload.take(), None
-                self._adopt(fresh)
-                return True
-            return False
-        if not wait and self._defer():
-            return False
+            if self._reload.is_alive() or (not wait and self._writer_busy()):
+                return False
+            fresh, self._reload = self._reload.take(), None
+            if fresh._snapshot_seen != _identity(self.path / SNAPSHOT):  # a newer one since: read that
+                fresh.close()
+                self._reload = _Reload(self.path)
+                return self.refresh(wait) if wait else False
+            self._adopt(fresh)
+            return True
         if _identity(self.path / SNAPSHOT) != self._snapshot_seen:
             self._reload = _Reload(self.path)
             return self.refresh(wait) if wait else False
         size = _size(self.path / WAL)
-        if size <= self._wal_read:
+        if size <= self._wal_read or (not wait and self._writer_busy()):
             return False
         with open(self.path / WAL, "rb") as f:
             f.seek(self._wal_read)
