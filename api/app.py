@@ -102,6 +102,7 @@ class PageHeaders:
 def create_app(store: Store, audit_path: str, limits: Limits = Limits(), workers: int = 8) -> Starlette:
     metrics = Metrics()
     backend = Backend(store, workers, on_call=metrics.store_calls.inc)
+    backend.take_up()  # what the first visitors would otherwise wait for, between requests
     tokens = TokenBook(store)
     audit = AuditLog(audit_path)
     view = View(make_schema(limits), backend, limits)

@@ -9,6 +9,7 @@ costs one store call, not 100.
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,6 +21,8 @@ from tracegraph.api.auth import Principal
 from tracegraph.graph.store import Store
 from tracegraph.queries import nodes as q
 
+log = logging.getLogger("tracegraph.api")
+
 
 class Backend:
     """The store and the threads its calls run on: one for the embedded store (which keeps reads
@@ -29,6 +32,7 @@ class Backend:
         self.store = store
         self.executor = ThreadPoolExecutor(1 if store.kind == "embedded" else workers, thread_name_prefix="store")
         self.on_call = on_call
+        self._taking_up = False
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(store, *args)`` on a store thread, on the data as last committed by any process."""
@@ -37,8 +41,35 @@ class Backend:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn, args)
 
     def _call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        self.store.refresh()  # (a served embedded store: what a `tracegraph load` beside it committed)
+        if self.store.refresh():  # (a served embedded store: what a `tracegraph load` beside it committed)
+            self.take_up()
         return fn(self.store, *args)
+
+    def take_up(self) -> None:
+        """Have the store take up, between requests, what its first queries would otherwise wait
+        for (:meth:`~tracegraph.graph.store.Store.take_up_next`: an index, each derivation kept
+        with the data): one piece per turn on the store's thread, so a request waits for one piece
+        at most. Called when the server opens the store and whenever it takes in new data."""
+        if not self._taking_up:
+            self._taking_up = True
+            self._submit(self._take_up_step)
+
+    def _take_up_step(self) -> None:
+        try:
+            more = self.store.take_up_next()
+        except Exception:  # noqa: BLE001 - a shortcut lost: the queries derive it when asked
+            log.warning("taking up what the store kept failed; the queries will derive it", exc_info=True)
+            more = False
+        if more:
+            self._submit(self._take_up_step)
+        else:
+            self._taking_up = False
+
+    def _submit(self, step: Callable[[], None]) -> None:
+        try:
+            self.executor.submit(step)
+        except RuntimeError:  # shut down: the server is stopping
+            self._taking_up = False
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

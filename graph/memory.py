@@ -844,6 +844,24 @@ class MemoryStore:
         _fsync_dir(self.path)
         return _size(self.path / DERIVED)
 
+    def take_up_next(self) -> bool:
+        """Take up one more of the things a first query would otherwise wait for: the label index,
+        then each derivation kept with the data (:meth:`keep_derived`), one per call; return
+        whether there may be more. A server calls it between requests (on the thread its store
+        calls run on) so that its first visitors do not pay for them."""
+        if self._by_label is None:
+            self._label_index("")
+            return True
+        if not self._derived_tried:
+            self._take_derived("")  # (reads the file: whether it was kept for this data and code)
+        for name in list(self._derived):
+            if name in self._memo:  # derived meanwhile: its kept copy is not needed
+                del self._derived[name]
+                continue
+            self._take_derived(name)
+            return True
+        return False
+
     def _take_derived(self, name: str) -> None:
         """Take up the kept derivation ``name`` if it was made from the data as it stands (the file
         is read once for the data; each entry is unpickled only when a query first asks for it)."""

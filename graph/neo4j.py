@@ -473,6 +473,10 @@ class Neo4jStore:
         docs/stores.md); the server keeps it for as long as the data stands."""
         return 0
 
+    def take_up_next(self) -> bool:
+        """Nothing to take up: the server holds its own indexes."""
+        return False
+
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the data's :meth:`version` changes (one small read per call)."""
         version = self.version()

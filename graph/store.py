@@ -72,6 +72,11 @@ class Store(Protocol):
         """Keep what the queries derived (:meth:`memo`) with the data as committed, so that the next
         process to open the store starts warm; return the bytes kept (0: this store keeps nothing)."""
 
+    def take_up_next(self) -> bool:
+        """Take up one more of the things a first query would otherwise wait for (an index, one
+        derivation kept with the data); return whether there may be more. A server calls it
+        between requests after it opens the store and whenever it takes in new data."""
+
     def stats(self) -> Stats:
         """Count nodes by label and relationships by type."""
 

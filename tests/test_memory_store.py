@@ -663,6 +663,43 @@ def test_what_queries_derived_is_kept_with_the_data_and_never_read_for_other_dat
         assert s.memo("probe", lambda: "derived") == "derived"
 
 
+def test_a_server_takes_up_what_was_kept_between_requests_before_anyone_asks(tmp_path, demo_dir):
+    """take_up_next takes up the label index, then one kept derivation a call, then says there is
+    no more; a served store's backend runs it on the store's thread as soon as it opens, so the
+    first queries find everything taken up (none is derived again)."""
+    import time
+
+    from tracegraph.api.context import Backend
+
+    path = tmp_path / "store"
+    with MemoryStore(path) as s:
+        load(s, [str(demo_dir / "cn-manufacturers.csv")])
+        for name in ("one", "two", "three"):
+            s.memo(name, lambda name=name: {"kept": name})
+        s.keep_derived()
+    with MemoryStore(path, readonly=True) as s:
+        steps = 0
+        while s.take_up_next():
+            steps += 1
+            assert steps < 10
+        assert steps == 1 + 3  # the label index, then each kept derivation
+        for name in ("one", "two", "three"):
+            assert s.memo(name, _boom) == {"kept": name}
+        assert not s.take_up_next()
+    with MemoryStore(path, readonly=True) as s:
+        backend = Backend(s)
+        try:
+            backend.take_up()
+            deadline = time.monotonic() + 30
+            while backend.executor.submit(lambda: backend._taking_up).result():
+                assert time.monotonic() < deadline, "the take-up never ended"
+                time.sleep(0.01)
+            assert [backend.executor.submit(s.memo, name, _boom).result() for name in ("one", "two", "three")] == \
+                [{"kept": "one"}, {"kept": "two"}, {"kept": "three"}]
+        finally:
+            backend.close()
+
+
 def test_the_code_fingerprint_follows_the_query_code(tmp_path, monkeypatch):
     """The fingerprint kept with derivations changes with any file of the queries, and reads only
     the three packages' own files (an editable install's checkout holds much else)."""
