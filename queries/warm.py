@@ -13,6 +13,7 @@ from tracegraph.graph.store import Store
 from tracegraph.queries import nodes as q
 from tracegraph.queries.offenders import offenders
 from tracegraph.queries.priorities import priorities
+from tracegraph.queries.profile import factory_profile
 from tracegraph.queries.schemes import alignment, reliability
 from tracegraph.queries.search import search
 from tracegraph.queries.trace import finding_ids, trace
@@ -43,6 +44,9 @@ def warm(store: Store, say: Callable[[str], None] = lambda _: None) -> None:
     first = finding_ids(store)[:1]
     if first:
         trace(store, first[0])  # every factory's findings
+    factory = q.page(store, "Manufacturer", 0, 1)[1]
+    if factory:
+        factory_profile(store, factory[0])  # CIQ certificates per factory and month (a factory's page)
     alignment(store)  # checked consignments
     reliability(store)
     search(store, "warm")  # the name index

@@ -745,7 +745,7 @@ def test_a_load_keeps_what_the_queries_derive_and_the_next_process_starts_warm(t
     assert (path / "derived.pickle").exists()
     with MemoryStore(path, readonly=True) as cold_free:
         names = set(pickle.loads((path / "derived.pickle").read_bytes())["memo"])
-        assert {"checked_consignments", "findings_by_factory", "search-index"} <= names
+        assert {"checked_consignments", "findings_by_factory", "search-index", "cn_history", "attributions"} <= names
         assert any(n.startswith("learned:fit:") for n in names)  # the last year's monthly models
         warm = (offenders(cold_free), priorities(cold_free, "NLRTM", "2016-01-01", "2016-03-31"))
     (path / "derived.pickle").unlink()
