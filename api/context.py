@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -22,6 +24,7 @@ from tracegraph.graph.store import Store
 from tracegraph.queries import nodes as q
 
 log = logging.getLogger("tracegraph.api")
+TAKE_UP_PAUSE = 0.5  # seconds without a request before the store takes up the next kept piece
 
 
 class Backend:
@@ -33,6 +36,7 @@ class Backend:
         self.executor = ThreadPoolExecutor(1 if store.kind == "embedded" else workers, thread_name_prefix="store")
         self.on_call = on_call
         self._taking_up = False
+        self._last_call = time.monotonic()  # when the store last answered a request (take_up waits for a pause)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(store, *args)`` on a store thread, on the data as last committed by any process."""
@@ -41,20 +45,31 @@ class Backend:
         return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, fn, args)
 
     def _call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        if self.store.refresh():  # (a served embedded store: what a `tracegraph load` beside it committed)
-            self.take_up()
-        return fn(self.store, *args)
+        try:
+            if self.store.refresh():  # (a served embedded store: what a `tracegraph load` beside it committed)
+                self.take_up()
+            return fn(self.store, *args)
+        finally:
+            self._last_call = time.monotonic()
 
     def take_up(self) -> None:
-        """Have the store take up, between requests, what its first queries would otherwise wait
-        for (:meth:`~tracegraph.graph.store.Store.take_up_next`: an index, each derivation kept
-        with the data): one piece per turn on the store's thread, so a request waits for one piece
-        at most. Called when the server opens the store and whenever it takes in new data."""
+        """Have the store take up, in the pauses between requests, what its first queries would
+        otherwise wait for (:meth:`~tracegraph.graph.store.Store.take_up_next`: an index, each
+        derivation kept with the data): one piece per turn on the store's thread, and only once
+        the store has had no request for TAKE_UP_PAUSE seconds, so that people at work go first
+        (a request waits for one piece at most). Called when the server opens the store and
+        whenever it takes in new data."""
         if not self._taking_up:
             self._taking_up = True
             self._submit(self._take_up_step)
 
     def _take_up_step(self) -> None:
+        idle = time.monotonic() - self._last_call
+        if idle < TAKE_UP_PAUSE:  # busy: look again once a pause may have come
+            timer = threading.Timer(TAKE_UP_PAUSE - idle, self._submit, (self._take_up_step,))
+            timer.daemon = True
+            timer.start()
+            return
         try:
             more = self.store.take_up_next()
         except Exception:  # noqa: BLE001 - a shortcut lost: the queries derive it when asked

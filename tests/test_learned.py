@@ -98,6 +98,19 @@ def _calibration_misses(pairs: list[tuple[float, bool]], bins: int = 5) -> list[
     return misses
 
 
+def test_what_a_score_reads_of_each_shipment_survives_being_kept_with_the_data(rich_store):
+    """The shipments' parts are pickled as plain tuples (fast to take up) and come back as the same
+    Parts, and a fresh process's priorities from them are the same."""
+    import pickle
+
+    kept = learned.parts(rich_store)
+    back = pickle.loads(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(back) is learned.PartsByShipment and back == kept and len(back) > 1000
+    assert all(type(p) is learned.Parts for p in back.values())
+    some = next(p for p in back.values() if p.certificates and p.factories)
+    assert some.certificates[0][1] in ("pass", "fail") and some.lines >= len(some.factories)
+
+
 def test_scores_are_calibrated_on_months_the_model_never_saw(rich_store):
     checked = {r["arrival"]: "non_compliant" in r["outcomes"] for r in learned.arrival_rows(rich_store, None)
                if r["outcomes"] and "2016-06-01" <= r["arrived_on"] <= "2017-02-28"}
