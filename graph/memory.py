@@ -850,7 +850,7 @@ class MemoryStore:
         whether there may be more. A server calls it between requests (on the thread its store
         calls run on) so that its first visitors do not pay for them."""
         if self._by_label is None:
-            self._label_index("")
+            self._label_index("")  # (builds the index of every label)
             return True
         if not self._derived_tried:
             self._take_derived("")  # (reads the file: whether it was kept for this data and code)

@@ -818,6 +818,14 @@ def _tx(kind: str, value: str, typ: str | None = None) -> dict[str, str]:
     return {"type": typ or f"tg:{kind}", "bizTransaction": urn(kind, value)}
 
 
+def _own_transactions(kind: str, key: str, props: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A consignment's own document (declaration or MRN), then its bill of lading if known."""
+    txs = [_tx(kind, key)]
+    if props.get("bill_of_lading"):
+        txs.append(_tx("bol", str(props["bill_of_lading"]), "bol"))
+    return txs
+
+
 def _event_id(label: str, key: str, props: Mapping[str, Any]) -> str:
     given = props.get("epcis_event")
     return str(given) if given else urn("event", label, key)
@@ -857,10 +865,7 @@ def event_for(label: str, props: Mapping[str, Any], lines: Sequence[Mapping[str,
             e["quantityList"] = quantities
         if props.get("port_of_loading"):
             e["readPoint"] = {"id": urn("locode", str(props["port_of_loading"]))}
-        txs = [_tx("declaration", key)]
-        if props.get("bill_of_lading"):
-            txs.append(_tx("bol", str(props["bill_of_lading"]), "bol"))
-        e["bizTransactionList"] = txs
+        e["bizTransactionList"] = _own_transactions("declaration", key, props)
         if props.get("exporter_uscc"):
             e["sourceList"] = [{"type": "owning_party", "source": urn("uscc", str(props["exporter_uscc"]))}]
         if props.get("destination_port"):
@@ -873,10 +878,7 @@ def event_for(label: str, props: Mapping[str, Any], lines: Sequence[Mapping[str,
         e["epcList"] = [f"urn:epc:id:bic:{c}" for c in props.get("containers") or ()]
         if props.get("entry_point"):
             e["bizLocation"] = {"id": urn("locode", str(props["entry_point"]))}
-        txs = [_tx("mrn", key)]
-        if props.get("bill_of_lading"):
-            txs.append(_tx("bol", str(props["bill_of_lading"]), "bol"))
-        e["bizTransactionList"] = txs
+        e["bizTransactionList"] = _own_transactions("mrn", key, props)
         if props.get("importer_eori") and "Arrival.importer_eori" not in hide:
             e["destinationList"] = [{"type": "owning_party", "destination": urn("eori", str(props["importer_eori"]))}]
         for f, local in (("consignor_name", "consignorName"), ("consignor_address", "consignorAddress"),

@@ -214,19 +214,20 @@ def alignment(store: Store) -> dict[str, Any]:
     """The verdicts of both schemes on the consignments both checked, overall and by dimension."""
     # Per cell and dimension, every value of every consignment in that cell, counted at the end
     # (list.extend and Counter count in C: thousands of rows, a few values each).
+    overall: Counter[str] = Counter()
     values: dict[str, dict[str, list[str]]] = {cell: {d: [] for d in ALIGNMENT_DIMENSIONS} for cell in CELLS}
     for r in consignments(store):
         results, outcomes = r["results"], r["outcomes"]
         if not results or not outcomes:
             continue
         cell = ("fail_" if "fail" in results else "pass_") + ("non_compliant" if "non_compliant" in outcomes else "compliant")
+        overall[cell] += 1
         into = values[cell]
         into["category"] += r["categories"]
         into["hazard"] += r["hazards"]
         into["standard"] += r["standards"]
         into["office"] += r["offices"]
         into["quarter"].append(r["arrived_on"])  # (counted by day, put in quarters below)
-    overall = Table(**{cell: len(values[cell]["quarter"]) for cell in CELLS})
     by: dict[str, dict[str, Table]] = {d: defaultdict(Table) for d in ALIGNMENT_DIMENSIONS}
     for cell in CELLS:
         for d, vs in values[cell].items():
@@ -235,7 +236,7 @@ def alignment(store: Store) -> dict[str, Any]:
                 if key:
                     table = by[d][key]
                     setattr(table, cell, getattr(table, cell) + n)
-    return {"overall": overall.to_dict(),
+    return {"overall": Table(**overall).to_dict(),
             "by": {d: {v: t.to_dict() for v, t in sorted(tables.items())} for d, tables in by.items()}}
 
 
@@ -278,16 +279,19 @@ def reliability(store: Store) -> dict[str, Any]:
     """Non-compliance among EU-checked consignments with a passing CIQ certificate against none."""
     # Per side (certified or not), verdict and dimension, every value of every consignment there,
     # counted at the end (list.extend and Counter count in C).
+    overall = {side: Rate() for side in SIDES}
     values: dict[tuple[str, bool], dict[str, list[str]]] = {
-        (side, bad): {d: [] for d in (*RELIABILITY_DIMENSIONS, "")} for side in SIDES for bad in (False, True)}
+        (side, bad): {d: [] for d in RELIABILITY_DIMENSIONS} for side in SIDES for bad in (False, True)}
     for r in consignments(store):
         outcomes, results = r["outcomes"], r["results"]
         if not outcomes:
             continue
         if results and "fail" in results:
             continue  # a failed certificate is a different question: such goods should not have left
-        into = values["certified" if results else "uncertified", "non_compliant" in outcomes]
-        into[""].append(r["arrival"])  # (overall)
+        side, bad = "certified" if results else "uncertified", "non_compliant" in outcomes
+        overall[side].checked += 1
+        overall[side].non_compliant += bad
+        into = values[side, bad]
         into["office"] += r["offices"]
         into["factory"] += r["factories"]
         into["category"] += r["categories"]
@@ -295,10 +299,7 @@ def reliability(store: Store) -> dict[str, Any]:
             into["exporter"].append(r["exporter"])
     groups: dict[str, dict[str, dict[str, Rate]]] = {
         d: defaultdict(lambda: {"certified": Rate(), "uncertified": Rate()}) for d in RELIABILITY_DIMENSIONS}
-    overall = {side: Rate() for side in SIDES}
     for (side, bad), per_dimension in values.items():
-        overall[side].checked += len(per_dimension[""])
-        overall[side].non_compliant += len(per_dimension[""]) * bad
         for d in RELIABILITY_DIMENSIONS:
             for v, n in Counter(per_dimension[d]).items():
                 rate = groups[d][v][side]
